@@ -1,0 +1,9 @@
+"""Command-line sub-commands of the topics stage."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register this stage's sub-commands (none yet)."""
