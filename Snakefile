@@ -13,6 +13,7 @@ include: "workflow/rules/common.smk"
 
 validate_config_or_fail(config)
 validate(config, "workflow/schemas/config.schema.yaml")
+CONFIG = write_effective_config(config)
 
 
 include: "workflow/rules/ingest.smk"

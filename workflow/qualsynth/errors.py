@@ -6,6 +6,8 @@ from pathlib import Path
 
 
 class InputError(Exception):
+    field_kind = "column"
+
     """Bad input: a file, a line or field in it, and what is wrong.
 
     ``str(err)`` is the one-line message the command-line prints, in the form
@@ -31,9 +33,11 @@ class InputError(Exception):
         if self.line is not None:
             where += f":{self.line}"
         if self.field is not None:
-            where += f": column '{self.field}'"
+            where += f": {self.field_kind} '{self.field}'"
         return f"{where}: {self.problem}"
 
 
 class ConfigError(InputError):
     """An invalid configuration value (the path is the config file, the field the key)."""
+
+    field_kind = "key"

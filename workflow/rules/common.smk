@@ -8,7 +8,8 @@ from qualsynth.config import validate_config as _validate_config  # noqa: E402
 from qualsynth.errors import InputError  # noqa: E402
 from qualsynth.ingest.document import document_id, list_transcripts  # noqa: E402
 
-QS = str(Path(workflow.basedir) / ".venv" / "bin" / "qualsynth")
+# The qualsynth command of the environment running Snakemake (.venv/bin/ after `make setup`).
+QS = str(Path(sys.executable).parent / "qualsynth")
 if not Path(QS).exists():
     QS = "qualsynth"
 
@@ -19,6 +20,31 @@ def validate_config_or_fail(cfg):
         _validate_config(cfg, "config/config.yaml")
     except InputError as err:
         raise WorkflowError(f"invalid config: {err}")
+
+
+def write_effective_config(cfg, path=".qualsynth/effective_config.yaml"):
+    """Write the merged config (configfile + --configfile + --config) for the CLI to read.
+
+    Rewritten only when its content changes; rules pass the path with ``--config`` and a
+    hash of the sections they use as a param, so a config change reruns what it affects.
+    """
+    import yaml
+
+    text = yaml.safe_dump(cfg, sort_keys=True, allow_unicode=True)
+    target = Path(path)
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return str(target)
+
+
+def config_hash(*sections):
+    """Short hash of config sections: a rule param, so edits to them trigger reruns."""
+    import hashlib
+    import json
+
+    blob = json.dumps([config.get(s) for s in sections], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
 PROCESSED = config.get("processed_dir", "data/processed")

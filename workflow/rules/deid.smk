@@ -11,6 +11,8 @@ rule deidentify:
         summary=f"{PROCESSED}/deid/summary.json",
     log:
         f"{LOGS}/deid/deidentify.log",
+    conda:
+        "../../environment.yml"
     params:
         qs=QS,
     shell:
@@ -25,6 +27,8 @@ rule leakage_gate:
         f"{PROCESSED}/deid/leakage_gate.json",
     log:
         f"{LOGS}/deid/leakage_gate.log",
+    conda:
+        "../../environment.yml"
     params:
         qs=QS,
     shell:

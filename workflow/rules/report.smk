@@ -12,6 +12,8 @@ rule report_index:
         f"{REPORTS}/index.html",
     log:
         f"{LOGS}/report/index.log",
+    conda:
+        "../../environment.yml"
     params:
         qs=QS,
     shell:

@@ -9,6 +9,8 @@ rule themes:
         f"{PROCESSED}/themes/codings.csv",
     log:
         f"{LOGS}/themes/themes.log",
+    conda:
+        "../../environment.yml"
     params:
         qs=QS,
     shell:

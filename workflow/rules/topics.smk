@@ -9,6 +9,8 @@ rule topics:
         f"{PROCESSED}/topics/topics.csv",
     log:
         f"{LOGS}/topics/topics.log",
+    conda:
+        "../../environment.yml"
     params:
         qs=QS,
     shell:

@@ -31,9 +31,13 @@ class Turn:
 
 
 # --------------------------------------------------------------------------- plain text
-_TS = r"(?:\[(?P<ts1>\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)\]|(?P<ts2>\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?))"
+_CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?"
+_TS = rf"(?:\[(?P<ts1>{_CLOCK})\]|(?P<ts2>{_CLOCK}))"
 _LABEL = r"(?P<label>[A-Za-z][\w.'’\- ]{0,48}?)"
-_SPEAKER_LINE = re.compile(rf"^\s*(?:{_TS}\s+)?{_LABEL}\s*(?:\((?P<ts3>\d{{1,2}}:\d{{2}}(?::\d{{2}})?)\))?\s*:\s*(?P<text>.*)$")
+_SPEAKER_LINE = re.compile(
+    rf"^\s*(?:{_TS}\s+)?{_LABEL}\s*(?:\((?P<ts3>{_CLOCK})\))?\s*:\s*(?P<text>.*)$"
+)
+_INLINE_TS = re.compile(rf"^\[({_CLOCK})\]\s*")
 _MAX_LABEL_WORDS = 5
 
 
@@ -72,8 +76,12 @@ def parse_speaker_lines(
         match = _candidate(line)
         if match and is_speaker(match.group("label").strip()):
             ts = match.group("ts1") or match.group("ts2") or match.group("ts3")
-            turns.append(Turn(match.group("label").strip(), match.group("text").strip(),
-                              lineno, lineno, ts))
+            body = match.group("text").strip()
+            inline = _INLINE_TS.match(body)
+            if inline:  # "Name: [00:01:02] text"
+                ts = ts or inline.group(1)
+                body = body[inline.end():]
+            turns.append(Turn(match.group("label").strip(), body, lineno, lineno, ts))
         elif turns:
             turns[-1].extend(line.strip(), lineno)
         else:
@@ -88,9 +96,8 @@ def read_txt(path: str | Path, known_labels: set[str] | None = None) -> list[Tur
 
 
 # --------------------------------------------------------------------------- WebVTT
-_TIMING = re.compile(
-    r"^(?P<start>(?:\d{1,2}:)?\d{2}:\d{2}\.\d{3})\s+-->\s+(?P<end>(?:\d{1,2}:)?\d{2}:\d{2}\.\d{3})(?:\s+.*)?$"
-)
+_VTT_CLOCK = r"(?:\d{1,2}:)?\d{2}:\d{2}\.\d{3}"
+_TIMING = re.compile(rf"^(?P<start>{_VTT_CLOCK})\s+-->\s+(?P<end>{_VTT_CLOCK})(?:\s+.*)?$")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+(?P<name>[^>]+)>(?P<text>.*?)(?:</v>|$)", re.DOTALL)
 _TAG = re.compile(r"</?[^>]+>")
 
