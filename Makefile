@@ -31,5 +31,8 @@ lint: setup
 	$(BIN)/ruff check workflow tests scripts
 	$(BIN)/snakemake --lint
 
+lock:
+	scripts/make_lock.sh
+
 clean-outputs:
 	rm -rf data/processed/* reports/* restricted/ logs/ .snakemake/
