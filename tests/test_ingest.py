@@ -265,3 +265,64 @@ def test_installed_entry_point_runs() -> None:
     exe = Path(sys.executable).parent / "qualsynth"
     proc = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and proc.stdout.strip()
+
+
+# ---------------------------------------------------------------- survey
+SURVEY_CFG = {"file": "survey.csv", "respondent_id": "respondent_id",
+              "free_text_columns": ["q_role", "q_barriers"],
+              "closed_columns": ["q_budget"], "attribute_columns": ["ics", "region", "sector"]}
+
+
+def write_survey(path: Path, rows: list[list[str]]) -> None:
+    import csv as _csv
+
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = _csv.writer(out)
+        writer.writerow(["respondent_id", "ics", "region", "sector", "q_budget", "q_role",
+                         "q_barriers"])
+        writer.writerows(rows)
+
+
+def test_survey_rows_become_documents_and_free_text_turns(tmp_path: Path) -> None:
+    from qualsynth.ingest.survey import ingest_survey
+
+    path = tmp_path / "survey.csv"
+    write_survey(path, [
+        ["101", "NHS A ICB", "London", "local_authority", "yes",
+         "We convene partners. It works.", ""],
+        ["102", "NHS B ICB", "Midlands", "icb", "no", "", "Money, mostly."],
+    ])
+    result = ingest_survey(path, "place", SURVEY_CFG, INGEST_CFG)
+    docs = result["documents"]
+    assert [d["document"] for d in docs] == ["survey-101", "survey-102"]
+    assert docs[0]["closed"] == {"q_budget": "yes"} and docs[1]["participant_id"] == "R102"
+    ids = [s["segment_id"] for s in result["segments"]]
+    assert ids == ["place/survey-101/t001/s01", "place/survey-102/t002/s01"]
+    assert result["segments"][1]["question"] == "q_barriers"
+    assert result["segments"][1]["line_start"] == 3
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ([["101", "A", "London", "icb", "yes", "x", "y"], ["101", "B", "London", "icb", "no", "", ""]],
+     "duplicate respondent id"),
+    ([["", "A", "London", "icb", "yes", "x", "y"]], "empty respondent id"),
+    ([], "no respondent rows"),
+])
+def test_survey_bad_input(tmp_path: Path, rows: list[list[str]], message: str) -> None:
+    from qualsynth.ingest.survey import ingest_survey
+
+    path = tmp_path / "survey.csv"
+    write_survey(path, rows)
+    with pytest.raises(InputError, match=message):
+        ingest_survey(path, "place", SURVEY_CFG, INGEST_CFG)
+
+
+def test_survey_missing_configured_column(tmp_path: Path) -> None:
+    from qualsynth.ingest.survey import ingest_survey
+
+    path = tmp_path / "survey.csv"
+    write_survey(path, [["1", "A", "London", "icb", "yes", "x", "y"]])
+    cfg = dict(SURVEY_CFG, free_text_columns=["q_missing"])
+    with pytest.raises(InputError) as info:
+        ingest_survey(path, "place", cfg, INGEST_CFG)
+    assert info.value.field == "q_missing" and info.value.line == 1
