@@ -17,6 +17,7 @@ from conftest import REPO
 from test_pipeline import SNAKEMAKE, workflow_copy
 
 DEMO = REPO / "data" / "raw" / "demo"
+TEXT_SUFFIXES = {".json", ".jsonl", ".csv", ".html", ".log", ".txt", ".md", ".ipynb"}
 pytestmark = pytest.mark.skipif(not (DEMO / "workforce" / "participants.csv").exists(),
                                 reason="demo corpus not built")
 
@@ -65,10 +66,10 @@ def test_no_register_name_outside_restricted(demo_run: Path) -> None:
     leaks = []
     for folder in ("data/processed", "reports", "logs"):
         for path in (demo_run / folder).rglob("*"):
-            if path.is_file() and path.suffix in {".json", ".jsonl", ".csv", ".html", ".log",
-                                                  ".txt", ".md"}:
-                if pattern.search(path.read_text(encoding="utf-8", errors="replace")):
-                    leaks.append(str(path.relative_to(demo_run)))
+            if not path.is_file() or path.suffix not in TEXT_SUFFIXES:
+                continue
+            if pattern.search(path.read_text(encoding="utf-8", errors="replace")):
+                leaks.append(str(path.relative_to(demo_run)))
     assert not leaks, f"register names found in: {leaks[:10]}"
 
 
