@@ -1,10 +1,10 @@
 """Draw the stratified random sample of participant segments that were hand-coded as gold.
 
 The sample is drawn once, from the ingested demo corpus, and recorded in
-``data/raw/demo/gold/theme_sample.csv`` (segment id, study, sha256 of the segment text) so
+``data/raw/demo/gold/theme_coded_segments.csv`` (segment id, study, sha256 of the segment text) so
 that a change of segmentation that would silently invalidate the gold is detected.
 
-    .venv/bin/python scripts/sample_gold_segments.py --out data/raw/demo/gold/theme_sample.csv \
+    .venv/bin/python scripts/sample_gold_segments.py --out data/raw/demo/gold/theme_coded_segments.csv \
         --worksheets restricted/gold_worksheets
 
 Segments shorter than ``--min-words`` (greetings, "yes") are left out of the sample.
