@@ -1,9 +1,303 @@
-"""Command-line sub-commands of the themes stage."""
+"""Command-line sub-commands of the themes stage.
+
+``tag``, ``theme-matrices`` and ``evaluate-coding`` are the pipeline steps;
+``tag-text``, ``codebook-diff`` and ``validate-codebook`` are tools for researchers.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CODEBOOK = "config/codebook.yaml"
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Register this stage's sub-commands (none yet)."""
+    """Register this stage's sub-commands."""
+    p = sub.add_parser("tag", help="code de-identified segments with the codebook's rules "
+                       "(writes codings.csv and segment_codes.csv)")
+    p.add_argument("--config", default="config/config.yaml")
+    p.add_argument("--segments", help="de-identified segments JSONL (default: "
+                   "<processed_dir>/deid/segments.jsonl)")
+    p.add_argument("--codebook", help="codebook YAML (default: themes.codebook)")
+    p.add_argument("--codings", required=True, help="output codings.csv")
+    p.add_argument("--segment-codes", required=True, help="output segment_codes.csv")
+    p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("theme-matrices", help="case x code matrices and framework matrices "
+                       "(CSV + XLSX) from the codings")
+    p.add_argument("--config", default="config/config.yaml")
+    p.add_argument("--segments", help="de-identified segments JSONL")
+    p.add_argument("--codebook", help="codebook YAML (default: themes.codebook)")
+    p.add_argument("--codings", required=True, help="codings.csv written by `tag`")
+    p.add_argument("--evaluation", help="evaluation.json (adds low-agreement warnings)")
+    p.add_argument("--out-dir", required=True, help="folder for the matrices")
+    p.set_defaults(func=cmd_matrices)
+
+    p = sub.add_parser("evaluate-coding", help="agreement of the rules with the gold "
+                       "coding: precision, recall, F1, kappa, alpha with bootstrap CIs")
+    p.add_argument("--config", default="config/config.yaml")
+    p.add_argument("--segments", help="de-identified segments JSONL")
+    p.add_argument("--codebook", help="codebook YAML (default: themes.codebook)")
+    p.add_argument("--codings", required=True, help="codings.csv written by `tag`")
+    p.add_argument("--gold-codes", help="gold theme_codes.csv (default: themes.gold_codes)")
+    p.add_argument("--gold-segments", help="gold theme_coded_segments.csv "
+                   "(default: themes.gold_segments)")
+    p.add_argument("--iterations", type=int, help="bootstrap iterations (default from config)")
+    p.add_argument("--seed", type=int, help="bootstrap seed (default from config)")
+    p.add_argument("--out", required=True, help="output evaluation.json")
+    p.add_argument("--csv", help="also write the per-code table as CSV")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("tag-text", help="code any text: each non-empty line is one unit of "
+                       "participant speech; prints one JSON object per line")
+    p.add_argument("file", nargs="?", default="-", help="text file, or - for standard input")
+    p.add_argument("--codebook", help=f"codebook YAML (default: {DEFAULT_CODEBOOK})")
+    p.add_argument("--config", default="config/config.yaml",
+                   help="read scope and co-occurrence window defaults from here if present")
+    p.set_defaults(func=cmd_tag_text)
+
+    p = sub.add_parser("codebook-diff", help="which segments gain or lose which codes when "
+                       "OLD codebook is replaced by NEW")
+    p.add_argument("old")
+    p.add_argument("new")
+    p.add_argument("--config", default="config/config.yaml")
+    p.add_argument("--segments", help="segments JSONL to code (default: "
+                   "<processed_dir>/deid/segments.jsonl)")
+    p.add_argument("--out", help="write every change to this .csv or .json")
+    p.add_argument("--limit", type=int, default=50, help="changes to print (default 50)")
+    p.set_defaults(func=cmd_codebook_diff)
+
+    p = sub.add_parser("validate-codebook", help="validate a codebook and print its version "
+                       "and hash")
+    p.add_argument("codebook", nargs="?", default=DEFAULT_CODEBOOK)
+    p.set_defaults(func=cmd_validate_codebook)
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def _themes_config(path: str, required: bool = True) -> dict[str, Any]:
+    """The config, or an empty one when optional and absent."""
+    from qualsynth.config import load_config
+
+    if not required and not Path(path).exists():
+        return {}
+    return load_config(path)
+
+
+def _settings(config: dict[str, Any]) -> dict[str, Any]:
+    themes = dict(config.get("themes") or {})
+    themes.setdefault("codebook", DEFAULT_CODEBOOK)
+    themes.setdefault("scope", "participant")
+    themes.setdefault("cooccurrence_window", 8)
+    themes.setdefault("matrix_by", ["study", "ics_label", "sector", "role", "time_point",
+                                    "participant"])
+    themes.setdefault("framework_case_by", ["ics_label", "time_point"])
+    themes.setdefault("extracts_per_cell", 3)
+    themes.setdefault("summaries_dir", "config/summaries")
+    themes.setdefault("low_kappa_threshold", 0.41)
+    themes.setdefault("min_gold_segments", 10)
+    themes.setdefault("bootstrap_iterations", 1000)
+    themes.setdefault("bootstrap_seed", 20240517)
+    return themes
+
+
+def _segments_path(config: dict[str, Any], given: str | None) -> str:
+    if given:
+        return given
+    return str(Path(config.get("processed_dir", "data/processed")) / "deid" / "segments.jsonl")
+
+
+def _load_codings_checked(path: str, codebook: Any) -> list[Any]:
+    from qualsynth.errors import InputError
+    from qualsynth.themes.tables import read_codings
+
+    codings = read_codings(path)
+    hashes = {c.codebook_hash for c in codings}
+    if hashes and hashes != {codebook.hash}:
+        raise InputError(path, f"codings were made with codebook hash(es) "
+                         f"{', '.join(sorted(h[:12] for h in hashes))}, not "
+                         f"{codebook.hash[:12]} ({codebook.source}); re-run `qualsynth tag`")
+    return codings
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+# ----------------------------------------------------------------- commands
+
+
+def cmd_tag(args: argparse.Namespace) -> None:
+    import time
+
+    from qualsynth.themes.codebook import load_codebook
+    from qualsynth.themes.engine import Engine
+    from qualsynth.themes.matrices import SEGMENT_CODE_COLUMNS, segment_code_rows, segment_codes
+    from qualsynth.themes.tables import load_segments, write_codings, write_csv
+
+    config = _themes_config(args.config)
+    settings = _settings(config)
+    codebook = load_codebook(args.codebook or settings["codebook"])
+    segments = load_segments(_segments_path(config, args.segments))
+    start = time.perf_counter()
+    engine = Engine(codebook, settings["scope"], settings["cooccurrence_window"])
+    codings = list(engine.tag_units(segments))
+    elapsed = time.perf_counter() - start
+    write_codings(args.codings, codings)
+    coded = segment_codes(codebook, codings)
+    write_csv(args.segment_codes, SEGMENT_CODE_COLUMNS, segment_code_rows(segments, coded))
+    _log(f"tag: codebook {codebook.version} ({codebook.hash[:12]}); {len(segments)} segments, "
+         f"{len(codings)} codings, {len(coded)} segments with at least one code; "
+         f"{len(segments) / max(elapsed, 1e-9):.0f} segments/s")
+
+
+def cmd_matrices(args: argparse.Namespace) -> None:
+    from qualsynth.io import read_json
+    from qualsynth.themes.codebook import load_codebook
+    from qualsynth.themes.matrices import (
+        FRAMEWORK_COLUMNS,
+        MATRIX_COLUMNS,
+        case_label,
+        case_matrix,
+        framework_matrix,
+        load_summaries,
+        segment_codes,
+        write_framework_xlsx,
+        write_matrices_xlsx,
+    )
+    from qualsynth.themes.tables import load_segments, write_csv
+
+    config = _themes_config(args.config)
+    settings = _settings(config)
+    codebook = load_codebook(args.codebook or settings["codebook"])
+    segments = load_segments(_segments_path(config, args.segments))
+    codings = _load_codings_checked(args.codings, codebook)
+    evaluation = None
+    if args.evaluation and Path(args.evaluation).exists():
+        evaluation = read_json(args.evaluation)
+        if evaluation.get("codebook_hash") not in (None, codebook.hash):
+            _log("theme-matrices: evaluation.json was made with another codebook; its "
+                 "warnings are not used")
+            evaluation = None
+    coded = segment_codes(codebook, codings)
+    out = Path(args.out_dir)
+    synthetic = bool(config.get("project", {}).get("synthetic"))
+    matrices = {}
+    for by in settings["matrix_by"]:
+        rows = case_matrix(codebook, segments, coded, by, evaluation)
+        write_csv(out / f"case_matrix_{by}.csv", MATRIX_COLUMNS, rows)
+        matrices[by] = rows
+    write_matrices_xlsx(out / "case_matrices.xlsx", matrices, synthetic)
+    case_by = list(settings["framework_case_by"])
+    for study in [s["id"] for s in config.get("studies", [])]:
+        cases = {case_label(s, case_by) for s in segments if s["study"] == study}
+        summaries = load_summaries(settings["summaries_dir"], study, codebook, cases)
+        rows = framework_matrix(codebook, segments, coded, study, case_by,
+                                settings["extracts_per_cell"], summaries, evaluation)
+        write_csv(out / f"framework_{study}.csv", FRAMEWORK_COLUMNS, rows)
+        write_framework_xlsx(out / f"framework_{study}.xlsx", rows, codebook, study, synthetic)
+        _log(f"theme-matrices: {study}: {len(cases)} cases, {len(summaries)} human-written "
+             "summaries")
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    from qualsynth.io import write_json
+    from qualsynth.themes.codebook import load_codebook
+    from qualsynth.themes.evaluate import (
+        EVALUATION_CSV_COLUMNS,
+        evaluate,
+        evaluation_csv_rows,
+        gold_provenance,
+        load_gold,
+    )
+    from qualsynth.themes.matrices import segment_codes
+    from qualsynth.themes.tables import load_segments, write_csv
+
+    config = _themes_config(args.config)
+    settings = _settings(config)
+    codebook = load_codebook(args.codebook or settings["codebook"])
+    segments = load_segments(_segments_path(config, args.segments))
+    codings = _load_codings_checked(args.codings, codebook)
+    gold_codes = args.gold_codes or settings.get("gold_codes")
+    gold_segments = args.gold_segments or settings.get("gold_segments")
+    if not gold_codes or not gold_segments:
+        from qualsynth.errors import InputError
+
+        raise InputError(args.config, "no gold files: set themes.gold_codes and "
+                         "themes.gold_segments or pass --gold-codes/--gold-segments")
+    known = {s["segment_id"] for s in segments}
+    coded_ids, gold = load_gold(gold_codes, gold_segments, codebook, known)
+    result = evaluate(
+        codebook, coded_ids, gold, segment_codes(codebook, codings),
+        iterations=args.iterations if args.iterations is not None
+        else settings["bootstrap_iterations"],
+        seed=args.seed if args.seed is not None else settings["bootstrap_seed"],
+        low_kappa=settings["low_kappa_threshold"], min_gold=settings["min_gold_segments"],
+        studies={s["segment_id"]: s["study"] for s in segments},
+    )
+    result["gold"] = gold_provenance(gold_codes, gold_segments)
+    write_json(args.out, result)
+    if args.csv:
+        write_csv(args.csv, EVALUATION_CSV_COLUMNS, evaluation_csv_rows(result))
+    macro = result["macro"]["frequent_codes"]
+    _log(f"evaluate-coding: {result['n_segments']} gold segments; codes with >= "
+         f"{settings['min_gold_segments']} gold segments: {macro['n_codes']}; macro kappa "
+         f"{macro['kappa']}, macro F1 {macro['f1']}; below recall target: "
+         f"{', '.join(result['targets']['codes_below_recall_target']) or 'none'}")
+
+
+def cmd_tag_text(args: argparse.Namespace) -> None:
+    from qualsynth.errors import InputError
+    from qualsynth.themes.codebook import load_codebook
+    from qualsynth.themes.engine import Engine, tag_lines
+
+    config = _themes_config(args.config, required=False)
+    settings = _settings(config)
+    codebook = load_codebook(args.codebook or settings["codebook"])
+    engine = Engine(codebook, settings["scope"], settings["cooccurrence_window"])
+    if args.file == "-":
+        lines = sys.stdin.read().splitlines()
+    else:
+        try:
+            lines = Path(args.file).read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            raise InputError(args.file, "file not found") from None
+        except UnicodeDecodeError:
+            raise InputError(args.file, "not UTF-8 text") from None
+    for result in tag_lines(engine, lines):
+        # key order as documented: line, then codes (code, rule, evidence)
+        print(json.dumps(result, ensure_ascii=False))
+
+
+def cmd_codebook_diff(args: argparse.Namespace) -> None:
+    from qualsynth.themes.codebook import load_codebook
+    from qualsynth.themes.diff import DIFF_COLUMNS, diff_codings, render_text
+    from qualsynth.themes.tables import load_segments, write_csv
+
+    config = _themes_config(args.config, required=False)
+    settings = _settings(config)
+    old, new = load_codebook(args.old), load_codebook(args.new)
+    segments = load_segments(_segments_path(config, args.segments))
+    result = diff_codings(old, new, segments, settings["scope"],
+                          settings["cooccurrence_window"])
+    print(render_text(result, args.limit))
+    if args.out:
+        if args.out.endswith(".json"):
+            from qualsynth.io import write_json
+
+            write_json(args.out, result)
+        else:
+            write_csv(args.out, DIFF_COLUMNS, result["changes"])
+
+
+def cmd_validate_codebook(args: argparse.Namespace) -> None:
+    from qualsynth.themes.codebook import load_codebook
+
+    codebook = load_codebook(args.codebook)
+    print(f"{args.codebook}: valid (version {codebook.version}, {len(codebook.codes)} codes, "
+          f"{len(codebook.rules)} rules, sha256 {codebook.hash})")

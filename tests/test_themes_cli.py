@@ -1,0 +1,209 @@
+"""Theme sub-commands end to end on small invented fixtures."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from qualsynth.cli import main
+from themes_fixtures import segment, small_codebook, write_codebook, write_segments
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
+    config["processed_dir"] = str(tmp_path / "processed")
+    config["studies"] = [{"id": "alpha", "title": "Alpha", "lens": "Testing",
+                          "kind": "interview", "data": "alpha"}]
+    config["themes"].update(codebook=str(tmp_path / "codebook.yaml"),
+                            summaries_dir=str(tmp_path / "summaries"),
+                            bootstrap_iterations=100, min_gold_segments=2)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    write_codebook(tmp_path / "codebook.yaml", small_codebook())
+    rows = [
+        segment("alpha/a01/t002/s01", "We recruit nurses. The GPs agree.", time_point="baseline"),
+        segment("alpha/a01/t004/s01", "Training for learning disabilities is separate.",
+                time_point="baseline"),
+        segment("alpha/a02/t002/s01", "We are hiring. We trust each other.",
+                participant_id="P02", time_point="follow_up"),
+        segment("alpha/a02/t004/s01", "Nothing relevant at all [Person 3].",
+                participant_id="P02", time_point="follow_up"),
+    ]
+    write_segments(tmp_path / "segments.jsonl", rows)
+    return tmp_path
+
+
+def _tag(ws: Path) -> None:
+    code, _out, err = run("tag", "--config", str(ws / "config.yaml"), "--segments",
+                          str(ws / "segments.jsonl"), "--codings", str(ws / "codings.csv"),
+                          "--segment-codes", str(ws / "segment_codes.csv"))
+    assert code == 0, err
+
+
+def test_tag_writes_codings_with_evidence_and_hash(workspace: Path) -> None:
+    _tag(workspace)
+    rows = read_rows(workspace / "codings.csv")
+    assert list(rows[0]) == ["segment_id", "study", "code", "rule", "evidence", "sentence_no",
+                             "sentence", "codebook_version", "codebook_hash"]
+    got = {(r["segment_id"], r["code"], r["evidence"]) for r in rows}
+    assert got == {("alpha/a01/t002/s01", "workforce.recruitment", "recruit"),
+                   ("alpha/a01/t002/s01", "primary_care", "GPs"),
+                   ("alpha/a02/t002/s01", "workforce.recruitment", "hiring"),
+                   ("alpha/a02/t002/s01", "relationships", "trust ~ each other")}
+    from qualsynth.themes.codebook import load_codebook
+
+    assert {r["codebook_hash"] for r in rows} == {load_codebook(workspace / "codebook.yaml").hash}
+    presence = read_rows(workspace / "segment_codes.csv")
+    parents = [r for r in presence if r["code"] == "workforce"]
+    assert len(parents) == 2 and all(r["direct"] == "0" for r in parents)
+
+
+def test_tag_rejects_placeholder_segments(workspace: Path) -> None:
+    (workspace / "segments.jsonl").write_text('{"placeholder": true, "message": "x"}\n')
+    code, _out, err = run("tag", "--config", str(workspace / "config.yaml"), "--segments",
+                          str(workspace / "segments.jsonl"), "--codings",
+                          str(workspace / "c.csv"), "--segment-codes", str(workspace / "s.csv"))
+    assert code == 2 and "placeholder" in err and not (workspace / "c.csv").exists()
+
+
+def test_matrices_and_evaluation(workspace: Path) -> None:
+    _tag(workspace)
+    gold = workspace / "gold"
+    gold.mkdir()
+    (gold / "theme_coded_segments.csv").write_text(
+        "segment_id\nalpha/a01/t002/s01\nalpha/a01/t004/s01\nalpha/a02/t002/s01\n"
+        "alpha/a02/t004/s01\n")
+    (gold / "theme_codes.csv").write_text(
+        "segment_id,code,rationale,coder\n"
+        "alpha/a01/t002/s01,workforce.recruitment,recruiting nurses,T1\n"
+        "alpha/a02/t002/s01,workforce.recruitment,hiring,T1\n"
+        "alpha/a02/t002/s01,relationships,trust,T1\n"
+        "alpha/a01/t004/s01,,nothing,T1\n")
+    code, _out, err = run("evaluate-coding", "--config", str(workspace / "config.yaml"),
+                          "--segments", str(workspace / "segments.jsonl"),
+                          "--codings", str(workspace / "codings.csv"),
+                          "--gold-codes", str(gold / "theme_codes.csv"),
+                          "--gold-segments", str(gold / "theme_coded_segments.csv"),
+                          "--out", str(workspace / "evaluation.json"),
+                          "--csv", str(workspace / "evaluation.csv"))
+    assert code == 0, err
+    ev = json.loads((workspace / "evaluation.json").read_text())
+    rows = {r["code"]: r for r in ev["codes"]}
+    assert rows["workforce.recruitment"]["f1"] == 1.0
+    assert rows["primary_care"]["gold_segments"] == 0
+    assert rows["primary_care"]["predicted_segments"] == 1
+    assert ev["gold"]["gold_codes_sha256"] and ev["n_segments"] == 4
+    assert ev["gold"]["coders"] == ["T1"]
+
+    out = workspace / "themes"
+    code, _out, err = run("theme-matrices", "--config", str(workspace / "config.yaml"),
+                          "--segments", str(workspace / "segments.jsonl"),
+                          "--codings", str(workspace / "codings.csv"),
+                          "--evaluation", str(workspace / "evaluation.json"),
+                          "--out-dir", str(out))
+    assert code == 0, err
+    for by in ("study", "ics_label", "sector", "role", "time_point", "participant"):
+        assert (out / f"case_matrix_{by}.csv").exists()
+    assert (out / "case_matrices.xlsx").exists() and (out / "framework_alpha.xlsx").exists()
+    tp = read_rows(out / "case_matrix_time_point.csv")
+    base = [r for r in tp if r["study"] == "alpha" and r["group"] == "baseline"
+            and r["code"] == "workforce.recruitment"][0]
+    assert (base["segments_coded"], base["n_segments"], base["share_segments"]) == ("1", "2",
+                                                                                    "0.5")
+    fw = read_rows(out / "framework_alpha.csv")
+    assert {r["case"] for r in fw} == {"London ICS | baseline", "London ICS | follow_up"}
+    assert all(r["summary_source"] == "" for r in fw)
+
+
+def test_gold_with_unknown_code_is_a_clear_error(workspace: Path) -> None:
+    _tag(workspace)
+    (workspace / "coded.csv").write_text("segment_id\nalpha/a01/t002/s01\n")
+    (workspace / "codes.csv").write_text("segment_id,code,rationale,coder\n"
+                                         "alpha/a01/t002/s01,workforce.recruiting,x,T1\n")
+    code, _out, err = run("evaluate-coding", "--config", str(workspace / "config.yaml"),
+                          "--segments", str(workspace / "segments.jsonl"),
+                          "--codings", str(workspace / "codings.csv"),
+                          "--gold-codes", str(workspace / "codes.csv"),
+                          "--gold-segments", str(workspace / "coded.csv"),
+                          "--out", str(workspace / "e.json"))
+    assert code == 2
+    assert "codes.csv:2: column 'code': unknown code 'workforce.recruiting'" in err
+
+
+def test_tag_text_json_lines(tmp_path: Path) -> None:
+    cb = write_codebook(tmp_path / "cb.yaml", small_codebook())
+    proc = subprocess.run(
+        [sys.executable, "-m", "qualsynth.cli", "tag-text", "-", "--codebook", str(cb),
+         "--config", str(tmp_path / "none.yaml")],
+        input="We recruit GPs.\n\n[NHS trust 1] staff.\n", capture_output=True, text=True,
+        check=True)
+    lines = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert lines == [
+        {"line": 1, "codes": [
+            {"code": "workforce.recruitment", "rule": "workforce.recruitment/terms",
+             "evidence": "recruit"},
+            {"code": "primary_care", "rule": "primary_care/acronym", "evidence": "GPs"}]},
+        {"line": 3, "codes": []}]
+    assert proc.stdout.splitlines()[0].startswith('{"line": 1, "codes": [{"code": ')
+
+
+def test_tag_text_reads_a_file(tmp_path: Path) -> None:
+    cb = write_codebook(tmp_path / "cb.yaml", small_codebook())
+    (tmp_path / "in.txt").write_text("Hiring is slow.\n", encoding="utf-8")
+    code, out, _err = run("tag-text", str(tmp_path / "in.txt"), "--codebook", str(cb),
+                          "--config", str(tmp_path / "none.yaml"))
+    assert code == 0 and json.loads(out)["codes"][0]["evidence"] == "Hiring"
+
+
+def test_codebook_diff_reports_gains_and_losses(workspace: Path) -> None:
+    new = small_codebook("0.2.0")
+    new["codes"][1]["rules"][0]["terms"] = ["recruit"]           # drops "hiring"
+    new["codes"][4]["rules"][0]["terms"] = ["GP", "nurse"]       # adds "nurse"
+    write_codebook(workspace / "new.yaml", new)
+    code, out, err = run("codebook-diff", str(workspace / "codebook.yaml"),
+                         str(workspace / "new.yaml"), "--config",
+                         str(workspace / "config.yaml"), "--segments",
+                         str(workspace / "segments.jsonl"), "--out",
+                         str(workspace / "diff.csv"))
+    assert code == 0, err
+    assert "rules changed: workforce.recruitment/terms, primary_care/acronym" in out
+    rows = read_rows(workspace / "diff.csv")
+    changes = {(r["change"], r["segment_id"], r["code"], r["evidence"]) for r in rows}
+    assert changes == {("-", "alpha/a02/t002/s01", "workforce.recruitment", "hiring")}
+    # "nurses" is already in a segment coded primary_care (GPs): no gain; a new segment:
+    write_segments(workspace / "more.jsonl", [segment("alpha/a09/t002/s01", "A nurse said so.")])
+    code, out, _ = run("codebook-diff", str(workspace / "codebook.yaml"),
+                       str(workspace / "new.yaml"), "--segments", str(workspace / "more.jsonl"),
+                       "--config", str(workspace / "config.yaml"))
+    assert code == 0 and "+ primary_care" in out and "alpha/a09/t002/s01" in out
+
+
+def test_validate_codebook_command(tmp_path: Path) -> None:
+    code, out, _ = run("validate-codebook", str(REPO / "config" / "codebook.yaml"))
+    assert code == 0 and "valid (version" in out
+    doc = small_codebook()
+    doc["codes"][1]["parent"] = "nowhere"
+    bad = write_codebook(tmp_path / "bad.yaml", doc)
+    code, _out, err = run("validate-codebook", str(bad))
+    assert code == 2 and err.startswith("error: ") and "unknown parent 'nowhere'" in err

@@ -1,0 +1,208 @@
+"""Measure the rules against human (gold) coding at the segment unit.
+
+Gold comes as two CSVs: ``theme_codes.csv`` (``segment_id, code, rationale, coder``; one
+row per segment x code) and ``theme_coded_segments.csv`` (``segment_id``; every segment a
+human coded, so a code absent from ``theme_codes.csv`` is a negative). Both sides are
+rolled up the codebook hierarchy before comparison (a gold ``workforce.recruitment`` is
+also a gold ``workforce``), matching the coding convention in the codebook.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qualsynth.errors import InputError
+from qualsynth.io import sha256_file
+from qualsynth.themes.agreement import (
+    METRICS,
+    Counts,
+    bootstrap,
+    krippendorff_alpha_package,
+    nan_to_none,
+    statistics,
+)
+from qualsynth.themes.codebook import Codebook
+from qualsynth.themes.matrices import SegmentCode
+from qualsynth.themes.tables import read_csv
+
+TARGET_MACRO_KAPPA = 0.6
+TARGET_RECALL = 0.8
+
+
+def load_gold(codes_path: str | Path, segments_path: str | Path, codebook: Codebook,
+              known_segments: set[str]) -> tuple[list[str], dict[str, set[str]]]:
+    """(coded segment ids in order, segment id -> gold codes), validated against the
+    codebook and the segments."""
+    coded_rows = read_csv(segments_path, ["segment_id"])
+    coded: list[str] = []
+    seen: set[str] = set()
+    for line, row in enumerate(coded_rows, start=2):
+        sid = (row["segment_id"] or "").strip()
+        if not sid:
+            raise InputError(segments_path, "empty segment_id", line=line, field="segment_id")
+        if sid not in known_segments:
+            raise InputError(segments_path, f"segment {sid!r} is not in the segments being "
+                             "evaluated; the gold was coded on a different corpus build",
+                             line=line, field="segment_id")
+        if sid not in seen:
+            seen.add(sid)
+            coded.append(sid)
+    gold: dict[str, set[str]] = {sid: set() for sid in coded}
+    for line, row in enumerate(read_csv(codes_path, ["segment_id", "code"]), start=2):
+        sid, code = (row["segment_id"] or "").strip(), (row["code"] or "").strip()
+        if not sid:
+            continue
+        if sid not in gold:
+            raise InputError(codes_path, f"segment {sid!r} has gold codes but is not listed "
+                             f"in {Path(segments_path).name}", line=line, field="segment_id")
+        if not code:
+            continue
+        if code not in codebook.by_id:
+            raise InputError(codes_path, f"unknown code {code!r} (codebook "
+                             f"{codebook.version}); use an id from the codebook",
+                             line=line, field="code")
+        gold[sid].add(code)
+    if not coded:
+        raise InputError(segments_path, "no coded segments listed")
+    return coded, gold
+
+
+def evaluate(codebook: Codebook, coded_segments: list[str], gold: dict[str, set[str]],
+             predicted: dict[str, dict[str, SegmentCode]], *, iterations: int, seed: int,
+             low_kappa: float, min_gold: int, studies: dict[str, str] | None = None,
+             ) -> dict[str, Any]:
+    """Per-code and macro statistics with bootstrap 95% intervals."""
+    ids = codebook.ids
+    index = {cid: j for j, cid in enumerate(ids)}
+    n = len(coded_segments)
+    g = np.zeros((n, len(ids)), dtype=bool)
+    p = np.zeros((n, len(ids)), dtype=bool)
+    for i, sid in enumerate(coded_segments):
+        for code in codebook.with_ancestors(gold.get(sid, set())):
+            g[i, index[code]] = True
+        for code in predicted.get(sid, {}):
+            p[i, index[code]] = True
+    support = g.sum(axis=0)
+    evaluable = support > 0
+    frequent = support >= min_gold
+    boot = bootstrap(g, p, iterations, seed,
+                     macro_columns={"all_codes": evaluable, "frequent_codes": frequent})
+    rows = []
+    for j, cid in enumerate(ids):
+        counts = Counts.from_vectors(g[:, j], p[:, j])
+        stats = statistics(counts)
+        kappa = stats["kappa"]
+        warning = ""
+        if support[j] == 0:
+            warning = "no gold segments: agreement not measured"
+        elif np.isnan(kappa) or kappa < low_kappa:
+            warning = (f"low agreement with the gold coding (kappa "
+                       f"{'undefined' if np.isnan(kappa) else f'{kappa:.2f}'} < {low_kappa})")
+        row: dict[str, Any] = {
+            "code": cid, "name": codebook.by_id[cid].name, "level": codebook.depth(cid),
+            "gold_segments": int(support[j]), "predicted_segments": int(p[:, j].sum()),
+            "both": counts.both, "gold_only": counts.gold_only, "pred_only": counts.pred_only,
+            "neither": counts.neither,
+            "low_agreement": bool(support[j] > 0 and (np.isnan(kappa) or kappa < low_kappa)),
+            "warning": warning,
+            "meets_recall_target": (None if support[j] < min_gold
+                                    else bool(stats["recall"] >= TARGET_RECALL)),
+        }
+        for m in METRICS:
+            row[m] = nan_to_none(stats[m])
+            lo, hi = boot["codes"][m][j]
+            row[f"{m}_ci"] = [nan_to_none(lo), nan_to_none(hi)]
+        row["alpha_package"] = nan_to_none(krippendorff_alpha_package(g[:, j], p[:, j])) \
+            if support[j] > 0 else None
+        rows.append(row)
+    macro = {}
+    for name, mask in (("all_codes", evaluable), ("frequent_codes", frequent)):
+        entry: dict[str, Any] = {"n_codes": int(mask.sum())}
+        for m in METRICS:
+            vals = [rows[j][m] for j in range(len(ids)) if mask[j] and rows[j][m] is not None]
+            entry[m] = nan_to_none(float(np.mean(vals))) if vals else None
+            lo, hi = boot["macro"][name][m]
+            entry[f"{m}_ci"] = [nan_to_none(lo), nan_to_none(hi)]
+        macro[name] = entry
+    failing = [r["code"] for r in rows if r["meets_recall_target"] is False]
+    macro_kappa = macro["frequent_codes"]["kappa"]
+    result: dict[str, Any] = {
+        "unit": "segment",
+        "codebook_version": codebook.version,
+        "codebook_hash": codebook.hash,
+        "n_segments": n,
+        "n_gold_codings": int(sum(len(v) for v in gold.values())),
+        "rollup": "children count for their parents on both sides",
+        "bootstrap": {"iterations": iterations, "seed": seed, "interval": "percentile 95%",
+                      "resample": "segments"},
+        "low_kappa_threshold": low_kappa,
+        "min_gold_segments": min_gold,
+        "codes": rows,
+        "macro": macro,
+        "targets": {
+            "macro_kappa_min": TARGET_MACRO_KAPPA, "recall_min": TARGET_RECALL,
+            "applies_to": f"codes with at least {min_gold} gold segments",
+            "macro_kappa": macro_kappa,
+            "macro_kappa_met": None if macro_kappa is None else macro_kappa >= TARGET_MACRO_KAPPA,
+            "codes_below_recall_target": failing,
+            "recall_met": not failing,
+        },
+    }
+    if studies:
+        result["by_study"] = _by_study(ids, g, p, coded_segments, studies, support, min_gold)
+    return result
+
+
+def _by_study(ids: list[str], g: np.ndarray, p: np.ndarray, coded: list[str],
+              studies: dict[str, str], support: np.ndarray, min_gold: int) -> dict[str, Any]:
+    """Macro kappa/F1 per study over codes with gold in that study (no intervals)."""
+    out = {}
+    study_of = np.array([studies.get(sid, "") for sid in coded])
+    for study in sorted(set(study_of)):
+        mask = study_of == study
+        kappas, f1s, recalls = [], [], []
+        for j in range(len(ids)):
+            if g[mask, j].sum() == 0:
+                continue
+            s = statistics(Counts.from_vectors(g[mask, j], p[mask, j]))
+            for lst, key in ((kappas, "kappa"), (f1s, "f1"), (recalls, "recall")):
+                if not np.isnan(s[key]):
+                    lst.append(s[key])
+        out[study] = {"n_segments": int(mask.sum()), "n_codes_with_gold": len(f1s),
+                      "macro_kappa": nan_to_none(float(np.mean(kappas))) if kappas else None,
+                      "macro_f1": nan_to_none(float(np.mean(f1s))) if f1s else None,
+                      "macro_recall": nan_to_none(float(np.mean(recalls))) if recalls else None}
+    return out
+
+
+EVALUATION_CSV_COLUMNS = ["code", "name", "level", "gold_segments", "predicted_segments",
+                          "both", "gold_only", "pred_only", "neither", "precision",
+                          "precision_ci_low", "precision_ci_high", "recall", "recall_ci_low",
+                          "recall_ci_high", "f1", "f1_ci_low", "f1_ci_high", "agreement",
+                          "kappa", "kappa_ci_low", "kappa_ci_high", "alpha", "alpha_ci_low",
+                          "alpha_ci_high", "low_agreement", "warning"]
+
+
+def evaluation_csv_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for r in result["codes"]:
+        row = {k: r.get(k) for k in EVALUATION_CSV_COLUMNS if k in r}
+        for m in ("precision", "recall", "f1", "kappa", "alpha"):
+            row[f"{m}_ci_low"], row[f"{m}_ci_high"] = r[f"{m}_ci"]
+        row["low_agreement"] = int(r["low_agreement"])
+        rows.append(row)
+    return rows
+
+
+def gold_provenance(codes_path: str | Path, segments_path: str | Path) -> dict[str, Any]:
+    """Where the gold came from: paths, sha256 and the coders named in its coder column."""
+    rows = read_csv(codes_path, ["segment_id", "code"])
+    coders = sorted({(r.get("coder") or "").strip() for r in rows} - {""})
+    return {"gold_codes": Path(codes_path).as_posix(),
+            "gold_codes_sha256": sha256_file(codes_path),
+            "gold_segments": Path(segments_path).as_posix(),
+            "gold_segments_sha256": sha256_file(segments_path),
+            "coders": coders}
