@@ -14,7 +14,7 @@ from qualsynth.themes.agreement import (
     statistics,
 )
 from qualsynth.themes.codebook import parse_codebook
-from qualsynth.themes.evaluate import evaluate
+from qualsynth.themes.evaluate import evaluate, split_by_document
 from qualsynth.themes.matrices import SegmentCode
 from themes_fixtures import small_codebook
 
@@ -111,3 +111,39 @@ def test_evaluate_rolls_up_and_flags_low_agreement() -> None:
     assert result["macro"]["frequent_codes"]["n_codes"] == 2
     assert result["targets"]["macro_kappa_met"] is True
     assert result["codebook_hash"] == cb.hash
+
+
+def test_evaluate_rolls_up_machine_children_itself() -> None:
+    """Both sides roll up the same way even when the machine codes come without parents."""
+    cb = parse_codebook(yaml.safe_dump(small_codebook()))
+    segs = [f"s/d/t{i:03d}/s01" for i in range(20)]
+    gold = {sid: ({"workforce.recruitment"} if i < 10 else set()) for i, sid in enumerate(segs)}
+    # child only, no parent entry: evaluate() must add the parent as for the gold side
+    predicted = {sid: {"workforce.recruitment": SegmentCode(sid, "workforce.recruitment", True,
+                                                            1, ("r",))}
+                 for sid in segs[:10]}
+    rows = {r["code"]: r for r in evaluate(cb, segs, gold, predicted, iterations=0, seed=1,
+                                           low_kappa=0.41, min_gold=10)["codes"]}
+    assert rows["workforce"]["gold_segments"] == 10
+    assert rows["workforce"]["predicted_segments"] == 10
+    assert rows["workforce"]["kappa"] == pytest.approx(1.0)
+
+
+def test_split_by_document_is_deterministic_and_keeps_documents_whole() -> None:
+    segments = {}
+    for study, docs in (("a", ["d3", "d1", "d2"]), ("b", ["x2", "x1"])):
+        for doc in docs:
+            for k in range(2):
+                sid = f"{study}/{doc}/t00{k}/s01"
+                segments[sid] = {"segment_id": sid, "study": study, "document": doc}
+    coded = sorted(segments)
+    half = split_by_document(coded, segments)
+    assert half == split_by_document(list(reversed(coded)), segments)
+    by_doc: dict[tuple[str, str], set[str]] = {}
+    for sid, h in half.items():
+        by_doc.setdefault((segments[sid]["study"], segments[sid]["document"]), set()).add(h)
+    assert all(len(v) == 1 for v in by_doc.values())  # a document is never split
+    # every other document per study, sorted by name, starting with the tuning half
+    assert {k: v.pop() for k, v in by_doc.items()} == {
+        ("a", "d1"): "tuning", ("a", "d2"): "held-out", ("a", "d3"): "tuning",
+        ("b", "x1"): "tuning", ("b", "x2"): "held-out"}

@@ -166,3 +166,30 @@ def test_tag_lines_format(engine: Engine) -> None:
         {"code": "workforce.recruitment", "rule": "workforce.recruitment/terms",
          "evidence": "recruit"},
         {"code": "primary_care", "rule": "primary_care/acronym", "evidence": "GPs"}]
+
+
+@pytest.mark.parametrize(("text", "code", "expected"), [
+    # precision fixes of codebook 1.2.0 (invented sentences)
+    ("We responded acutely to the outbreak.", "partnerships.key_partners.acute", False),
+    ("The acute trusts set the agenda.", "partnerships.key_partners.acute", True),
+    ("There is still competition between trusts for nurses.", "enablers.relationships", False),
+    ("We trust each other now.", "enablers.relationships", True),
+    ("Joint recruitment to care roles has started.", "dementia.carers", False),
+    ("I took him to the GP last spring.", "partnerships.key_partners.primary_care", False),
+    ("GPs are drowning in demand.", "partnerships.key_partners.primary_care", True),
+    ("We heard about it years ago.", "setup.history", False),
+    ("Under the old CCG we did it differently.", "setup.history", True),
+    ("The role of place is still unclear.", "place.partnerships", False),
+    ("The role of place is still unclear.", "place", True),
+    ("The place board agreed it.", "place.partnerships", True),
+    # recall additions: themes without fixed wording
+    ("The deficit means the prevention work has been paused.", "barriers.funding_pressure",
+     True),
+    ("There are far too many meetings.", "barriers.competing_demands", True),
+    ("It felt like the NHS talking to itself.",
+     "partnerships.collaboration.health_dominance", True),
+    ("She is short of nurses on every ward.", "context.workforce_pressure", True),
+])
+def test_project_codebook_rules_1_2(project_engine: Engine, text: str, code: str,
+                                     expected: bool) -> None:
+    assert (code in codes_of(project_engine, text)) is expected

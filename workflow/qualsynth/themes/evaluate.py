@@ -70,6 +70,31 @@ def load_gold(codes_path: str | Path, segments_path: str | Path, codebook: Codeb
     return coded, gold
 
 
+HALVES = ("tuning", "held-out")
+
+
+def split_by_document(coded_segments: list[str], segments: dict[str, dict[str, Any]]
+                      ) -> dict[str, str]:
+    """Deterministic two-way split of gold segments by document, for rule tuning.
+
+    Within each study the documents holding gold segments are sorted by name; the 1st,
+    3rd, 5th ... go to the "tuning" half and the others to the "held-out" half, so a
+    document (a transcript, a survey response) is never split between halves. Returns
+    segment id -> "tuning" | "held-out".
+    """
+    docs: dict[str, set[str]] = {}
+    for sid in coded_segments:
+        seg = segments[sid]
+        docs.setdefault(str(seg.get("study", "")), set()).add(str(seg.get("document", "")))
+    half_of_doc = {}
+    for study, names in docs.items():
+        for i, name in enumerate(sorted(names)):
+            half_of_doc[(study, name)] = HALVES[i % 2]
+    return {sid: half_of_doc[(str(segments[sid].get("study", "")),
+                              str(segments[sid].get("document", "")))]
+            for sid in coded_segments}
+
+
 def evaluate(codebook: Codebook, coded_segments: list[str], gold: dict[str, set[str]],
              predicted: dict[str, dict[str, SegmentCode]], *, iterations: int, seed: int,
              low_kappa: float, min_gold: int, studies: dict[str, str] | None = None,
@@ -83,7 +108,9 @@ def evaluate(codebook: Codebook, coded_segments: list[str], gold: dict[str, set[
     for i, sid in enumerate(coded_segments):
         for code in codebook.with_ancestors(gold.get(sid, set())):
             g[i, index[code]] = True
-        for code in predicted.get(sid, {}):
+        # the same roll-up on both sides: a machine child code also counts for its parents
+        # (``segment_codes`` already adds them; this keeps evaluate() correct on its own)
+        for code in codebook.with_ancestors(set(predicted.get(sid, {}))):
             p[i, index[code]] = True
     support = g.sum(axis=0)
     evaluable = support > 0
