@@ -77,3 +77,14 @@ def ingested(study):
 
 def all_ingested():
     return [path for s in STUDIES for path in ingested(s)]
+
+
+def study_registers():
+    """Every study's participants.csv that exists (a survey study may have none)."""
+    paths = [study_folder(s) / "participants.csv" for s in STUDIES]
+    return [str(p) for p in paths if p.exists()]
+
+
+def study_sources():
+    """Every raw source file of the corpus."""
+    return [str(study_folder(s) / f) for s in STUDIES for f in DOCS[s].values()]

@@ -1,17 +1,108 @@
-# Stage 3a: rule-based theme tagging against the versioned codebook (Framework Method).
-# PLACEHOLDER until the theme-tagging issue lands.
+# Stage 3a: rule-based theme tagging against the versioned codebook (Framework Method:
+# indexing and charting). Reads only de-identified segments; see docs/data-contracts.md 3a.
+from pathlib import Path as _ThemesPath
+
+THEMES_CFG = config.get("themes", {})
+THEMES_DIR = f"{PROCESSED}/themes"
+CODEBOOK = THEMES_CFG.get("codebook", "config/codebook.yaml")
+GOLD_CODES = THEMES_CFG.get("gold_codes", "")
+GOLD_SEGMENTS = THEMES_CFG.get("gold_segments", "")
+# Evaluation runs only when both gold files exist (they are written by hand, not by a rule).
+HAVE_GOLD = bool(GOLD_CODES and GOLD_SEGMENTS) and _ThemesPath(GOLD_CODES).exists() \
+    and _ThemesPath(GOLD_SEGMENTS).exists()
+MATRIX_BY = THEMES_CFG.get("matrix_by",
+                           ["study", "ics_label", "sector", "role", "time_point", "participant"])
+SUMMARIES = sorted(str(p) for p in _ThemesPath(THEMES_CFG.get("summaries_dir",
+                                                             "config/summaries")).glob("*.csv"))
 
 
 rule themes:
     input:
         segments=rules.deidentify.output.segments,
+        codebook=CODEBOOK,
     output:
-        f"{PROCESSED}/themes/codings.csv",
+        codings=f"{THEMES_DIR}/codings.csv",
+        segment_codes=f"{THEMES_DIR}/segment_codes.csv",
     log:
-        f"{LOGS}/themes/themes.log",
+        f"{LOGS}/themes/tag.log",
     conda:
         "../../environment.yml"
     params:
         qs=QS,
+        config=CONFIG,
+        settings=config_hash("themes"),
     shell:
-        "{params.qs} placeholder --stage themes --out {output} 2> {log}"
+        "{params.qs} tag --config {params.config} --segments {input.segments} "
+        "--codebook {input.codebook} "
+        "--codings {output.codings} --segment-codes {output.segment_codes} 2> {log}"
+
+
+rule themes_evaluate:
+    input:
+        segments=rules.deidentify.output.segments,
+        codebook=CODEBOOK,
+        codings=rules.themes.output.codings,
+        gold_codes=GOLD_CODES,
+        gold_segments=GOLD_SEGMENTS,
+    output:
+        json=f"{THEMES_DIR}/evaluation.json",
+        csv=f"{THEMES_DIR}/evaluation.csv",
+    log:
+        f"{LOGS}/themes/evaluate.log",
+    conda:
+        "../../environment.yml"
+    params:
+        qs=QS,
+        config=CONFIG,
+        settings=config_hash("themes"),
+    shell:
+        "{params.qs} evaluate-coding --config {params.config} --segments {input.segments} "
+        "--codebook {input.codebook} "
+        "--codings {input.codings} --gold-codes {input.gold_codes:q} "
+        "--gold-segments {input.gold_segments:q} --out {output.json} --csv {output.csv} "
+        "2> {log}"
+
+
+rule themes_matrices:
+    input:
+        segments=rules.deidentify.output.segments,
+        codebook=CODEBOOK,
+        codings=rules.themes.output.codings,
+        evaluation=[f"{THEMES_DIR}/evaluation.json"] if HAVE_GOLD else [],
+        summaries=SUMMARIES,
+    output:
+        matrices=expand(f"{THEMES_DIR}/case_matrix_{{by}}.csv", by=MATRIX_BY),
+        workbook=f"{THEMES_DIR}/case_matrices.xlsx",
+        framework=expand(f"{THEMES_DIR}/framework_{{study}}.{{ext}}", study=STUDIES,
+                         ext=["csv", "xlsx"]),
+    log:
+        f"{LOGS}/themes/matrices.log",
+    conda:
+        "../../environment.yml"
+    params:
+        qs=QS,
+        config=CONFIG,
+        settings=config_hash("themes", "studies", "project"),
+        out_dir=lambda wildcards, output: str(_ThemesPath(output.workbook).parent),
+        evaluation=f"--evaluation {THEMES_DIR}/evaluation.json" if HAVE_GOLD else "",
+    shell:
+        "{params.qs} theme-matrices --config {params.config} --segments {input.segments} "
+        "--codebook {input.codebook} "
+        "--codings {input.codings} {params.evaluation} --out-dir {params.out_dir} 2> {log}"
+
+
+rule themes_all:
+    input:
+        rules.themes.output,
+        rules.themes_matrices.output,
+        rules.themes_evaluate.output if HAVE_GOLD else [],
+    output:
+        touch(f"{THEMES_DIR}/.done"),
+    log:
+        f"{LOGS}/themes/all.log",
+    conda:
+        "../../environment.yml"
+    params:
+        gold="evaluated against gold" if HAVE_GOLD else "no gold files: not evaluated",
+    shell:
+        "echo 'themes: {params.gold}' > {log}"

@@ -1,0 +1,177 @@
+"""Report sections on fixture data, called directly (no kernel): content, flags, fallbacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest_reports import build_report_project
+from qualsynth.report import audits, study, synthesis
+from qualsynth.report.render import external_references
+
+TRACE = re.compile(r'<code class="qs-trace">(.*?)</code>')
+
+
+def traces(html: str) -> list[str]:
+    """Trace ids shown in an HTML fragment (their <span>/<wbr> markup removed)."""
+    return [re.sub(r"<[^>]+>", "", m) for m in TRACE.findall(html)]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Path]:
+    root = build_report_project(tmp_path / "p")
+    cwd = Path.cwd()
+    os.chdir(root)
+    try:
+        yield root
+    finally:
+        os.chdir(cwd)
+
+
+def chdir_project(tmp_path: Path, **kw) -> Path:
+    root = build_report_project(tmp_path / "q", **kw)
+    os.chdir(root)
+    return root
+
+
+def segment_ids(root: Path) -> set[str]:
+    lines = (root / "data/processed/deid/segments.jsonl").read_text(encoding="utf-8")
+    return {json.loads(line)["segment_id"] for line in lines.splitlines()}
+
+
+def test_study_quotes_are_attributed_and_resolve_to_segments(project: Path) -> None:
+    ctx = study.build("config/config.yaml", "alpha")
+    html = study.quotes(ctx, "alpha")
+    shown = traces(html)
+    assert shown and set(shown) <= segment_ids(project)
+    assert re.search(r"(London|South East|North West) ICS - Participant \d+", html)
+    assert len(ctx.quotes) == len(shown)
+    appendix = study.provenance(ctx)
+    for q in ctx.quotes:
+        assert q["segment_id"] in appendix
+
+
+def test_low_agreement_codes_are_flagged_wherever_counts_appear(project: Path) -> None:
+    ctx = study.build("config/config.yaml", "alpha")
+    assert set(ctx.low_kappa) == {"barriers.competition"}
+    prevalence = study.prevalence(ctx, "alpha")
+    row = re.search(r"<tr><td><span class=\"qs-l1\">Legacy of competitive behaviours</span>"
+                    r"(.*?)</tr>", prevalence)
+    assert row and "low agreement" in row.group(1)
+    assert prevalence.count("low agreement") == 1  # only the flagged code
+    sctx = synthesis.build("config/config.yaml")
+    for section in (synthesis.convergence, synthesis.enablers_barriers):
+        assert "low agreement" in section(sctx)
+    actx = audits.build("config/config.yaml")
+    assert "low agreement" in audits.coding_counts(actx)
+
+
+def test_participants_table_has_every_ics_sector_and_a_total(project: Path) -> None:
+    ctx = study.build("config/config.yaml", "beta")
+    html = study.participants(ctx, "beta")
+    for text in ("Eastern ICS", "Midlands ICS", "Baseline", "Follow-up", "Total"):
+        assert text in html
+    assert "Register check" in html
+
+
+def test_synthesis_sections_cover_the_issue(project: Path) -> None:
+    ctx = synthesis.build("config/config.yaml")
+    conv = synthesis.convergence(ctx)
+    assert "at least 25% of its participants" in conv  # the threshold is stated
+    assert "convergent: all studies" in conv or "shared:" in conv
+    changes = synthesis.time_points(ctx)
+    assert "Beta quality: baseline and follow-up" in changes
+    assert set(traces(changes)) <= segment_ids(project)
+    eb = synthesis.enablers_barriers(ctx)
+    assert eb.index("Enablers of system working") < eb.index("Barriers of system working")
+    lead = synthesis.leadership(ctx)
+    for component in ("Inspiring intent to work together", "Creating the conditions",
+                      "Balancing multiple perspectives", "Working with power",
+                      "Taking a wider view", "Commitment to learning and development",
+                      "Clarifying complexity"):
+        assert component in lead
+    assert "Harris et al. (2022)" in lead and "CC BY 4.0" in lead
+    assert "(codebook definition)" in lead  # the fixture defines one component
+    methods = synthesis.methods(ctx)
+    assert "Legacy of competitive behaviours (kappa 0.30)" in methods
+    assert "machine output" in methods and "human-written" in methods
+    appendix = synthesis.provenance(ctx)
+    assert "2023-11-14T22:13:20Z" in appendix and "c0debook" in appendix
+    for q in ctx.quotes:
+        assert q["segment_id"] in appendix
+    map_html = synthesis.england_map(ctx)
+    assert "data:image/png;base64," in map_html and "2022" in map_html
+    for html in (conv, changes, eb, lead, methods, appendix, map_html):
+        assert external_references(html) == []
+
+
+def test_survey_study_summarises_closed_questions(project: Path) -> None:
+    ctx = study.build("config/config.yaml", "gamma")
+    html = study.survey(ctx, "gamma")
+    assert "Closed questions (8 respondents)" in html
+    assert "q_delegated_budget" in html and "Free-text answers, coded" in html
+    assert "Not applicable" in study.survey(study.build("config/config.yaml", "alpha"), "alpha")
+
+
+def test_missing_or_placeholder_inputs_give_notices_not_crashes(tmp_path: Path) -> None:
+    cwd = Path.cwd()
+    try:
+        chdir_project(tmp_path, placeholders=("themes", "topics", "deid_eval"),
+                      sites_disclosed=False)
+        ctx = synthesis.build("config/config.yaml")
+        assert ctx.coded is None
+        for section in (synthesis.theme_heatmap, synthesis.convergence, synthesis.time_points,
+                        synthesis.enablers_barriers, synthesis.leadership):
+            html = section(ctx)
+            assert "Not available" in html and "PLACEHOLDER" in html
+        topics = synthesis.topics_overview(ctx)
+        assert "Not available" in topics
+        assert "does not exist" in topics or "PLACEHOLDER" in topics
+        assert "hatched" in synthesis.england_map(ctx)  # sites not disclosed: regions
+        methods = synthesis.methods(ctx)
+        assert "No de-identification evaluation" in methods
+        assert "No agreement statistics" in methods
+        actx = audits.build("config/config.yaml")
+        assert "No coding evaluation for this run" in audits.coding_overview(actx)
+        sctx = study.build("config/config.yaml", "alpha")
+        assert "Not available" in study.prevalence(sctx, "alpha")
+        assert "Not available" in study.framework(sctx, "alpha")
+    finally:
+        os.chdir(cwd)
+
+
+def test_topics_not_fitted_and_no_gold_are_explained(tmp_path: Path) -> None:
+    cwd = Path.cwd()
+    try:
+        chdir_project(tmp_path, topics_ok=False, with_gold=False)
+        ctx = synthesis.build("config/config.yaml")
+        html = synthesis.topics_overview(ctx)
+        assert "not fitted (status &#x27;too_small&#x27;)" in html
+        assert "only 61 segments" in html and "lower topics.min_segments" in html
+        overview = audits.coding_overview(audits.build("config/config.yaml"))
+        assert "themes.gold_codes" in overview and "unvalidated" in overview
+        assert "Topic model status" in synthesis.crosswalk(ctx)
+        assert ctx.low_kappa == {}
+    finally:
+        os.chdir(cwd)
+
+
+def test_deid_audit_sample_is_deterministic_and_highlighted(project: Path) -> None:
+    ctx = audits.build("config/config.yaml")
+    first = audits.review_sample(ctx)
+    assert first == audits.review_sample(audits.build("config/config.yaml"))
+    assert '<mark class="qs-pseudo">[Person 2]</mark>' in first or "qs-pseudo" in first
+    assert "matches" in audits.audit_log(ctx)
+    assert "PASSED" in audits.gate(ctx)
+    assert "Recall (95% CI)" in audits.deid_evaluation(ctx)
+
+
+def test_unknown_study_fails_clearly(project: Path) -> None:
+    from qualsynth.errors import InputError
+
+    with pytest.raises(InputError, match="unknown study 'nope'"):
+        study.build("config/config.yaml", "nope")
