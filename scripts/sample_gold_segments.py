@@ -4,8 +4,8 @@ The sample is drawn once, from the ingested demo corpus, and recorded in
 ``data/raw/demo/gold/theme_coded_segments.csv`` (segment id, study, sha256 of the segment text) so
 that a change of segmentation that would silently invalidate the gold is detected.
 
-    .venv/bin/python scripts/sample_gold_segments.py --out data/raw/demo/gold/theme_coded_segments.csv \
-        --worksheets restricted/gold_worksheets
+    .venv/bin/python scripts/sample_gold_segments.py \
+        --out data/raw/demo/gold/theme_coded_segments.csv --worksheets restricted/gold_worksheets
 
 Segments shorter than ``--min-words`` (greetings, "yes") are left out of the sample.
 """
@@ -19,24 +19,10 @@ import json
 import random
 from pathlib import Path
 
-from qualsynth.config import load_config, study_dir
-from qualsynth.ingest.document import ingest_study_document, list_transcripts
-from qualsynth.ingest.survey import ingest_survey
+from qualsynth.config import load_config
+from qualsynth.ingest.document import ingest_corpus_segments
 
 QUOTA = {"workforce": 110, "dementia": 95, "place": 80, "quality": 125}
-
-
-def all_segments(config: dict) -> list[dict]:
-    segments: list[dict] = []
-    for study in config["studies"]:
-        folder = study_dir(config, study)
-        for name in list_transcripts(folder):
-            segments += ingest_study_document(folder, name, study["id"],
-                                              config["ingest"])["segments"]
-        if study.get("survey"):
-            segments += ingest_survey(folder / study["survey"]["file"], study["id"],
-                                      study["survey"], config["ingest"])["segments"]
-    return segments
 
 
 def main() -> None:
@@ -49,7 +35,7 @@ def main() -> None:
                         help="restricted folder for the coders' worksheets (identifiable)")
     args = parser.parse_args()
     config = load_config(args.config)
-    segments = [s for s in all_segments(config) if s["words"] >= args.min_words]
+    segments = [s for s in ingest_corpus_segments(config) if s["words"] >= args.min_words]
     rng = random.Random(args.seed)
     chosen: list[dict] = []
     for study, quota in QUOTA.items():

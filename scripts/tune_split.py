@@ -37,20 +37,9 @@ HALVES = ("tuning", "held-out", "all")
 
 
 def _ingested_segments(config: dict[str, Any]) -> list[dict[str, Any]]:
-    from qualsynth.config import study_dir
-    from qualsynth.ingest.document import ingest_study_document, list_transcripts
-    from qualsynth.ingest.survey import ingest_survey
+    from qualsynth.ingest.document import ingest_corpus_segments
 
-    segments: list[dict[str, Any]] = []
-    for study in config["studies"]:
-        folder = study_dir(config, study)
-        for name in list_transcripts(folder):
-            segments += ingest_study_document(folder, name, study["id"],
-                                              config["ingest"])["segments"]
-        if study.get("survey"):
-            segments += ingest_survey(folder / study["survey"]["file"], study["id"],
-                                      study["survey"], config["ingest"])["segments"]
-    return segments
+    return ingest_corpus_segments(config)
 
 
 def _load_rationales(path: str) -> dict[tuple[str, str], str]:

@@ -128,3 +128,23 @@ def ingest_study_document(study_dir: str | Path, file_name: str, study_id: str,
     if file_name not in rows:
         raise InputError(path, f"transcript has no row in {register_path}")
     return ingest_transcript(path, study_id, rows[file_name], ingest_cfg)
+
+
+def ingest_corpus_segments(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every participant segment of every configured study, ingested in memory.
+
+    Identifiable: for tools that must not write it anywhere (gold sampling, rule tuning).
+    """
+    from qualsynth.config import study_dir
+    from qualsynth.ingest.survey import ingest_survey
+
+    segments: list[dict[str, Any]] = []
+    for study in config["studies"]:
+        folder = study_dir(config, study)
+        for name in list_transcripts(folder):
+            segments += ingest_study_document(folder, name, study["id"], config["ingest"])[
+                "segments"]
+        if study.get("survey"):
+            segments += ingest_survey(folder / study["survey"]["file"], study["id"],
+                                      study["survey"], config["ingest"])["segments"]
+    return segments
