@@ -78,6 +78,7 @@ def build_project(root: Path) -> Path:
                    "studies": [{"id": "alpha", "title": "Alpha", "lens": "Testing",
                                 "kind": "interview", "data": "alpha"}]})
     config["deid"]["secret_file"] = str(root / "home" / "secret")
+    config["deid"]["disclose_case_sites"] = False  # the schema default (the demo sets true)
     path = root / "config.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     for name in ("a01.txt", "a02.vtt"):
@@ -178,7 +179,7 @@ def test_summary_counts(project):
     assert all(r["n"] > 0 for r in summary["counts"])
 
 
-def test_sites_do_not_disclose_codes_by_default(project):
+def test_sites_do_not_disclose_codes_unless_configured(project):
     rows = list(csv.DictReader((project / "processed/deid/sites.csv").open()))
     assert sorted(r["ics_label"] for r in rows) == ["South East ICS A", "South East ICS B"]
     assert all(r["icb22cd"] == "" for r in rows)

@@ -19,10 +19,7 @@ REPORT_SETTINGS = config_hash("project", "studies", "report", "themes")
 
 
 # Every raw source file and register that exists (hashed into provenance.json).
-SOURCE_INPUTS = sorted(
-    {str(study_folder(s) / f) for s in STUDIES for f in DOCS[s].values()}
-    | {str(p) for s in STUDIES if (p := study_folder(s) / "participants.csv").exists()}
-)
+SOURCE_INPUTS = sorted(set(study_sources()) | set(study_registers()))
 
 
 # Outputs the reports read (all de-identified); the gate output comes first. Optional

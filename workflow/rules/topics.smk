@@ -29,11 +29,13 @@ rule topics:
         model=directory(f"{TOPICS_DIR}/model"),
     log:
         f"{LOGS}/topics/topics.log",
+    conda:
+        "../../environment.yml"
     params:
         qs=QS,
         config=CONFIG,
         settings=config_hash("topics", "studies"),
-        out_dir=TOPICS_DIR,
+        out_dir=lambda wildcards, output: str(Path(output.topics).parent),
     shell:
         "{params.qs} topics --config {params.config} --segments {input.segments} "
         "--out-dir {params.out_dir} > {log} 2>&1"
@@ -50,6 +52,8 @@ rule topic_crosswalk:
         by_code=f"{TOPICS_DIR}/crosswalk_codes.csv",
     log:
         f"{LOGS}/topics/crosswalk.log",
+    conda:
+        "../../environment.yml"
     params:
         qs=QS,
     shell:
