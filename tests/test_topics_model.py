@@ -96,12 +96,29 @@ def test_saved_model_reloads_with_the_same_topic_words(tmp_path: Path) -> None:
     assert "does not reproduce" in note["note"]
 
 
-def test_tfidf_svd_backend_runs(tmp_path: Path) -> None:
+def test_tfidf_svd_backend_with_a_fixed_number_of_topics(tmp_path: Path) -> None:
     record, out = _run(tmp_path, make_segments(n_per_theme=20),
-                       make_config(backend="tfidf_svd", tfidf_svd={"n_components": 20}))
+                       make_config(backend="tfidf_svd", tfidf_svd={"n_components": 20},
+                                   n_topics=3))
     assert record["status"] == "ok"
     assert record["embedding"]["backend"] == "tfidf_svd"
-    assert (out / "topics.csv").read_text(encoding="utf-8").count("\n") > 2
+    assert record["clusterer"] == "kmeans"
+    assert record["n_topics"] == 3
+    assert record["stability_n_topics"] == [3, 3, 3]
+    assert (out / "topics.csv").read_text(encoding="utf-8").count("\n") == 4
+
+
+def test_config_schema_checks_the_topics_block() -> None:
+    from qualsynth.config import validate_config
+    from qualsynth.errors import ConfigError
+
+    config = make_config(backend="bert")
+    with pytest.raises(ConfigError, match="topics.backend"):
+        validate_config(config)
+    config = make_config(n_topics=1)
+    with pytest.raises(ConfigError, match="topics.n_topics"):
+        validate_config(config)
+    validate_config(make_config(n_topics=12))
 
 
 def test_too_small_corpus_is_reported_not_crashed(tmp_path: Path) -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -157,6 +156,7 @@ class TopicFit:
 
     @property
     def real_topics(self) -> list[int]:
+        """Topic ids other than the outlier topic -1."""
         return sorted(t for t in self.topic_words if t != -1)
 
 
@@ -280,7 +280,7 @@ def fit_topics(
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*n_jobs value.*overridden.*")
         warnings.filterwarnings("ignore", category=FutureWarning)
-        topics, probs = model.fit_transform(docs, embeddings=embeddings)
+        topics, _ = model.fit_transform(docs, embeddings=embeddings)
     topics_arr = np.asarray(topics, dtype=int)
     found = len(set(topics_arr.tolist()) - {-1})
     if found == 0:
@@ -349,7 +349,3 @@ def topic_label(topic: int, words: list[str], n_words: int = 4) -> str:
     shown = ", ".join(words[:n_words]) if words else "(no distinctive words)"
     return f"{topic}: {shown}"
 
-
-def safe_name(text: str) -> str:
-    """File-name-safe form of a value."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "x"
