@@ -91,15 +91,23 @@ def _missing(path: Path, stage: str) -> str:
     return f"{path.as_posix()} does not exist: the {stage} stage has not written it"
 
 
-def load_json(path: str | Path, stage: str, *, require_status_ok: bool = False) -> Loaded:
-    """A JSON object; placeholder files and (optionally) ``status`` != ok are unavailable."""
-    p = Path(path)
+def _read_output(p: Path, stage: str) -> tuple[str, Loaded | None]:
+    """The file's text, or an unavailable Loaded when it is missing or a placeholder."""
     if not p.is_file():
-        return Loaded(p.as_posix(), reason=_missing(p, stage))
+        return "", Loaded(p.as_posix(), reason=_missing(p, stage))
     text = p.read_text(encoding="utf-8")
     reason = _placeholder_reason(text)
     if reason:
-        return Loaded(p.as_posix(), reason=f"{p.as_posix()}: {reason}")
+        return text, Loaded(p.as_posix(), reason=f"{p.as_posix()}: {reason}")
+    return text, None
+
+
+def load_json(path: str | Path, stage: str, *, require_status_ok: bool = False) -> Loaded:
+    """A JSON object; placeholder files and (optionally) ``status`` != ok are unavailable."""
+    p = Path(path)
+    text, unavailable = _read_output(p, stage)
+    if unavailable is not None:
+        return unavailable
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
@@ -118,12 +126,9 @@ def load_json(path: str | Path, stage: str, *, require_status_ok: bool = False) 
 def load_jsonl(path: str | Path, stage: str, required: tuple[str, ...] = ()) -> Loaded:
     """JSON Lines as a DataFrame; unavailable when missing, a placeholder or lacking columns."""
     p = Path(path)
-    if not p.is_file():
-        return Loaded(p.as_posix(), reason=_missing(p, stage))
-    text = p.read_text(encoding="utf-8")
-    reason = _placeholder_reason(text)
-    if reason:
-        return Loaded(p.as_posix(), reason=f"{p.as_posix()}: {reason}")
+    text, unavailable = _read_output(p, stage)
+    if unavailable is not None:
+        return unavailable
     rows = [json.loads(line) for line in text.splitlines() if line.strip()]
     frame = pd.DataFrame(rows)
     return _check_columns(Loaded(p.as_posix(), data=frame), required)
@@ -132,12 +137,9 @@ def load_jsonl(path: str | Path, stage: str, required: tuple[str, ...] = ()) -> 
 def load_csv(path: str | Path, stage: str, required: tuple[str, ...] = ()) -> Loaded:
     """A CSV as strings-or-numbers DataFrame with the same availability rules."""
     p = Path(path)
-    if not p.is_file():
-        return Loaded(p.as_posix(), reason=_missing(p, stage))
-    text = p.read_text(encoding="utf-8")
-    reason = _placeholder_reason(text)
-    if reason:
-        return Loaded(p.as_posix(), reason=f"{p.as_posix()}: {reason}")
+    text, unavailable = _read_output(p, stage)
+    if unavailable is not None:
+        return unavailable
     if not text.strip():
         return Loaded(p.as_posix(), reason=f"{p.as_posix()} is empty")
     frame = pd.read_csv(p, keep_default_na=False, na_values=[""])
