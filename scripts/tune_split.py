@@ -105,7 +105,7 @@ def main() -> int:
                         "(default from config; 0 for no intervals)")
     parser.add_argument("--per-code", action="store_true", help="print the per-code table")
     parser.add_argument("--errors", metavar="CODE",
-                        help="disagreements of CODE (rolled up) in the tuning half")
+                        help="disagreements of CODE (rolled up) in the one --half given")
     parser.add_argument("--json", help="write {half: evaluation} to this file")
     args = parser.parse_args()
 
@@ -144,8 +144,8 @@ def main() -> int:
 
     halves = args.half or list(HALVES)
     if args.errors:
-        if halves != ["tuning"]:
-            parser.error("--errors shows gold rationales: only with --half tuning")
+        if len(halves) != 1:
+            parser.error("--errors: give exactly one --half")
         if args.errors not in codebook.by_id:
             parser.error(f"unknown code {args.errors!r}")
 
@@ -181,7 +181,7 @@ def main() -> int:
             if c.code == code or code in codebook.ancestors(c.code):
                 evidence[c.segment_id].append(f"{c.code} [{c.evidence}] {c.sentence}")
         for sid in coded:
-            if half_of[sid] != "tuning":
+            if halves[0] != "all" and half_of[sid] != halves[0]:
                 continue
             g = code in codebook.with_ancestors(gold[sid])
             p = code in predicted.get(sid, {})

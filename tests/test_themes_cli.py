@@ -207,3 +207,16 @@ def test_validate_codebook_command(tmp_path: Path) -> None:
     bad = write_codebook(tmp_path / "bad.yaml", doc)
     code, _out, err = run("validate-codebook", str(bad))
     assert code == 2 and err.startswith("error: ") and "unknown parent 'nowhere'" in err
+
+
+def test_tag_text_study_option(tmp_path: Path) -> None:
+    doc = small_codebook()
+    doc["codes"][1]["rules"][0]["studies"] = ["workforce"]
+    cb = write_codebook(tmp_path / "cb.yaml", doc)
+    (tmp_path / "in.txt").write_text("We recruit locally.\n", encoding="utf-8")
+    args = ("tag-text", str(tmp_path / "in.txt"), "--codebook", str(cb), "--config",
+            str(tmp_path / "none.yaml"))
+    code, out, _err = run(*args)
+    assert code == 0 and json.loads(out)["codes"] == []
+    code, out, _err = run(*args, "--study", "workforce")
+    assert code == 0 and json.loads(out)["codes"][0]["code"] == "workforce.recruitment"

@@ -138,3 +138,12 @@ def test_hierarchy_helpers() -> None:
     assert cb.ancestors("workforce.recruitment") == ["workforce"]
     assert cb.with_ancestors({"workforce.training"}) == {"workforce", "workforce.training"}
     assert cb.depth("workforce") == 0 and cb.top_level("workforce.training") == "workforce"
+
+
+def test_rule_studies_must_be_a_list_of_ids(tmp_path: Path) -> None:
+    doc = small_codebook()
+    doc["codes"][1]["rules"][0]["studies"] = "workforce"
+    err = _error(doc, tmp_path)
+    assert "studies" in str(err)
+    doc["codes"][1]["rules"][0]["studies"] = ["Work Force"]
+    assert "studies" in str(_error(doc, tmp_path))

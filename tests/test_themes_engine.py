@@ -193,3 +193,30 @@ def test_tag_lines_format(engine: Engine) -> None:
 def test_project_codebook_rules_1_2(project_engine: Engine, text: str, code: str,
                                      expected: bool) -> None:
     assert (code in codes_of(project_engine, text)) is expected
+
+
+def test_rule_limited_to_studies() -> None:
+    doc = small_codebook()
+    doc["codes"][1]["rules"][0]["studies"] = ["workforce"]
+    eng = Engine(parse_codebook(yaml.safe_dump(doc)))
+    units = [{"segment_id": "workforce/a/t001/s01", "study": "workforce",
+              "text": "We recruit locally."},
+             {"segment_id": "dementia/b/t001/s01", "study": "dementia",
+              "text": "We recruit locally."}]
+    coded = {(c.segment_id, c.code) for c in eng.tag_units(units)}
+    assert coded == {("workforce/a/t001/s01", "workforce.recruitment")}
+    # tag-text: without a study the limited rule does not apply; with the right one it does
+    assert list(tag_lines(eng, ["We recruit locally."]))[0]["codes"] == []
+    assert list(tag_lines(eng, ["We recruit locally."], "workforce"))[0]["codes"][0][
+        "code"] == "workforce.recruitment"
+
+
+def test_project_place_study_rule() -> None:
+    eng = Engine(load_codebook(REPO / "config" / "codebook.yaml"))
+    text = "Some partners still treat the board as somewhere to report rather than decide."
+    place = {c.code for c in eng.tag_units([{"segment_id": "x", "study": "place",
+                                             "text": text}])}
+    quality = {c.code for c in eng.tag_units([{"segment_id": "y", "study": "quality",
+                                               "text": text}])}
+    assert "place.partnerships" in place
+    assert "place.partnerships" not in quality

@@ -58,6 +58,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--codebook", help=f"codebook YAML (default: {DEFAULT_CODEBOOK})")
     p.add_argument("--config", default="config/config.yaml",
                    help="read scope and co-occurrence window defaults from here if present")
+    p.add_argument("--study", help="study id of the text, for rules limited to some studies "
+                   "(without it those rules do not apply)")
     p.set_defaults(func=cmd_tag_text)
 
     p = sub.add_parser("codebook-diff", help="which segments gain or lose which codes when "
@@ -269,7 +271,7 @@ def cmd_tag_text(args: argparse.Namespace) -> None:
             raise InputError(args.file, "file not found") from None
         except UnicodeDecodeError:
             raise InputError(args.file, "not UTF-8 text") from None
-    for result in tag_lines(engine, lines):
+    for result in tag_lines(engine, lines, args.study):
         # key order as documented: line, then codes (code, rule, evidence)
         print(json.dumps(result, ensure_ascii=False))
 

@@ -40,6 +40,7 @@ class Rule:
     exclude: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
     scope: str | None = None
+    studies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -315,6 +316,7 @@ def _build(doc: dict[str, Any], source: str) -> Codebook:
                 exclude=tuple(rule.get("exclude", ()) or ()),
                 unless=tuple(rule.get("unless", ()) or ()),
                 scope=rule.get("scope"),
+                studies=tuple(rule.get("studies", ()) or ()),
             ))
         codes.append(Code(
             id=code["id"], name=code["name"], parent=code["parent"],

@@ -157,9 +157,11 @@ class Engine:
                     getattr(hits, role).append(hit)
         return per_rule
 
-    def tag_sentence(self, sentence: str, speaker_role: str = "participant"
-                     ) -> list[tuple[BaseRule, list[str]]]:
-        """Rules that fire on one sentence, each with the matched words (its evidence)."""
+    def tag_sentence(self, sentence: str, speaker_role: str = "participant",
+                     study: str | None = None) -> list[tuple[BaseRule, list[str]]]:
+        """Rules that fire on one sentence, each with the matched words (its evidence).
+
+        ``study`` is the unit's study id; rules limited to some studies need it."""
         masked = mask_brackets(sentence)
         tokens = tokenize(masked)
         per_rule = self._hits(tokens, masked)
@@ -168,7 +170,7 @@ class Engine:
         fired = []
         for ri in sorted(candidates):
             rule = self.rules[ri]
-            if not rule.in_scope(speaker_role):
+            if not rule.in_scope(speaker_role, study):
                 continue
             hits = per_rule.get(ri) or RuleHits([], [], [], [])
             evidence = rule.apply(hits, masked, tokens)
@@ -176,12 +178,12 @@ class Engine:
                 fired.append((rule, _unique(evidence)))
         return fired
 
-    def tag_text(self, text: str, speaker_role: str = "participant"
+    def tag_text(self, text: str, speaker_role: str = "participant", study: str | None = None
                  ) -> list[tuple[int, str, BaseRule, list[str]]]:
         """Split into sentences and tag each: (sentence_no (1-based), sentence, rule, evidence)."""
         out = []
         for no, sentence in enumerate(split_sentences(text), start=1):
-            for rule, evidence in self.tag_sentence(sentence, speaker_role):
+            for rule, evidence in self.tag_sentence(sentence, speaker_role, study):
                 out.append((no, sentence, rule, evidence))
         return out
 
@@ -192,7 +194,9 @@ class Engine:
         for unit in units:
             uid = unit.get("segment_id") or unit.get("turn_id") or unit.get("id")
             role = unit.get("speaker_role") or "participant"
-            for no, sentence, rule, evidence in self.tag_text(unit.get("text") or "", role):
+            study = unit.get("study")
+            for no, sentence, rule, evidence in self.tag_text(unit.get("text") or "", role,
+                                                              study):
                 yield Coding(segment_id=str(uid), study=str(unit.get("study", "")),
                              code=rule.code, rule=rule.id, evidence="; ".join(evidence),
                              sentence_no=no, sentence=sentence, codebook_version=version,
@@ -214,17 +218,19 @@ def segment_code_sets(codings: Iterable[Coding]) -> dict[str, set[str]]:
     return out
 
 
-def tag_lines(engine: Engine, lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+def tag_lines(engine: Engine, lines: Iterable[str], study: str | None = None
+              ) -> Iterator[dict[str, Any]]:
     """``tag-text``: each non-empty line is participant speech; one result per line.
 
-    Codes are reported once per (code, rule) with the evidence of every sentence.
+    Codes are reported once per (code, rule) with the evidence of every sentence. Rules
+    limited to some studies apply only when ``study`` is one of them.
     """
     order = {rule.id: i for i, rule in enumerate(engine.rules)}
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         merged: dict[tuple[str, str], list[str]] = {}
-        for _no, _sentence, rule, evidence in engine.tag_text(line, "participant"):
+        for _no, _sentence, rule, evidence in engine.tag_text(line, "participant", study):
             merged.setdefault((rule.code, rule.id), []).extend(evidence)
         codes = [{"code": code, "rule": rid, "evidence": "; ".join(_unique(ev))}
                  for (code, rid), ev in sorted(merged.items(), key=lambda kv: order[kv[0][1]])]

@@ -174,9 +174,13 @@ class BaseRule:
         self.id = rule.id
         self.code = rule.code
         self.scope = rule.scope or default_scope
+        self.studies = frozenset(rule.studies)
 
-    def in_scope(self, speaker_role: str) -> bool:
-        """participant (default): participant speech only; interviewer; all."""
+    def in_scope(self, speaker_role: str, study: str | None = None) -> bool:
+        """participant (default): participant speech only; interviewer; all. A rule limited
+        to some studies applies only to units of those studies (never to unknown ones)."""
+        if self.studies and study not in self.studies:
+            return False
         if self.scope == "all":
             return True
         return speaker_role == self.scope
