@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest_reports import build_report_project
 from qualsynth.report import audits, study, synthesis
 from qualsynth.report.render import external_references
@@ -175,3 +176,43 @@ def test_unknown_study_fails_clearly(project: Path) -> None:
 
     with pytest.raises(InputError, match="unknown study 'nope'"):
         study.build("config/config.yaml", "nope")
+
+
+def _set_gold_used_for_rules(value: bool) -> None:
+    config = yaml.safe_load(Path("config/config.yaml").read_text(encoding="utf-8"))
+    config["themes"]["gold_used_for_rules"] = value
+    Path("config/config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+
+
+def test_holdout_check_and_in_sample_warning(project: Path) -> None:
+    _set_gold_used_for_rules(False)
+    ctx = audits.build("config/config.yaml")
+    assert "No held-out check for this run" in audits.coding_holdout(ctx)
+    assert "in-sample" not in audits.coding_overview(ctx)
+    _set_gold_used_for_rules(True)
+    evaluation = json.loads(Path("data/processed/themes/evaluation.json").read_text(
+        encoding="utf-8"))
+    evaluation["n_segments"] = 37
+    evaluation["min_gold_segments"] = 5
+    in_sample_low = set(audits.build("config/config.yaml").low_kappa)
+    fine = [c for c in evaluation["codes"] if c["code"] not in in_sample_low
+            and c["kappa"] is not None]
+    fine[0].update(kappa=0.2, low_agreement=True, gold_segments=6)   # enough held-out gold
+    fine[1].update(kappa=0.1, low_agreement=True, gold_segments=2)   # too few to judge
+    evaluation["macro"]["frequent_codes"]["kappa"] = 0.512
+    evaluation["gold"] = {"gold_segments": "data/evaluation/fresh/texts.csv",
+                          "gold_segments_sha256": "ab" * 32, "gold_codes": "codes.csv",
+                          "gold_codes_sha256": "cd" * 32, "coders": ["F1"], "role": "held-out"}
+    Path("data/processed/themes/evaluation_holdout.json").write_text(
+        json.dumps(evaluation), encoding="utf-8")
+    ctx = audits.build("config/config.yaml")
+    html = audits.coding_holdout(ctx)
+    assert "Held-out texts" in html and ">37<" in html and "0.51" in html
+    assert "data/evaluation/fresh/texts.csv (sha256 abababababab)" in html
+    assert "Per-code agreement on the held-out set" in html
+    assert "in-sample and optimistic" in audits.coding_overview(ctx)
+    assert ctx.low_kappa[fine[0]["code"]] == 0.2
+    assert fine[1]["code"] not in ctx.low_kappa
+    assert in_sample_low <= set(ctx.low_kappa)
+    methods = synthesis.methods(synthesis.build("config/config.yaml"))
+    assert "On a held-out set of 37 texts" in methods and "in-sample" in methods

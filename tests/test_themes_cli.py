@@ -220,3 +220,51 @@ def test_tag_text_study_option(tmp_path: Path) -> None:
     assert code == 0 and json.loads(out)["codes"] == []
     code, out, _err = run(*args, "--study", "workforce")
     assert code == 0 and json.loads(out)["codes"][0]["code"] == "workforce.recruitment"
+
+
+def _write_holdout(ws: Path, texts: list[tuple[str, str, str]],
+                   codes: list[tuple[str, str]]) -> tuple[Path, Path]:
+    tpath, cpath = ws / "holdout_texts.csv", ws / "holdout_codes.csv"
+    with open(tpath, "w", encoding="utf-8", newline="") as handle:
+        w = csv.writer(handle)
+        w.writerow(["segment_id", "study", "text"])
+        w.writerows(texts)
+    with open(cpath, "w", encoding="utf-8", newline="") as handle:
+        w = csv.writer(handle)
+        w.writerow(["segment_id", "code", "rationale", "coder"])
+        w.writerows([(sid, c, "invented", "T") for sid, c in codes])
+    return tpath, cpath
+
+
+def test_evaluate_holdout_scores_texts_outside_the_corpus(workspace: Path) -> None:
+    texts = [("h1", "alpha", "We recruit nurses."), ("h2", "alpha", "We are hiring again."),
+             ("h3", "alpha", "Staff are leaving for better jobs."),
+             ("h4", "alpha", "Nothing to code here.")]
+    # gold: h1, h2, h3 are recruitment; the rules find h1 and h2 only
+    tpath, cpath = _write_holdout(workspace, texts, [("h1", "workforce.recruitment"),
+                                                     ("h2", "workforce.recruitment"),
+                                                     ("h3", "workforce.recruitment"),
+                                                     ("h4", "")])
+    out = workspace / "holdout.json"
+    code, _out, err = run("evaluate-holdout", "--config", str(workspace / "config.yaml"),
+                          "--texts", str(tpath), "--gold-codes", str(cpath), "--out", str(out),
+                          "--iterations", "0")
+    assert code == 0, err
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["n_segments"] == 4
+    assert result["gold"]["role"] == "held-out" and result["gold"]["coders"] == ["T"]
+    rec = next(c for c in result["codes"] if c["code"] == "workforce.recruitment")
+    assert rec["precision"] == 1.0 and rec["recall"] == round(2 / 3, 4)
+
+
+def test_evaluate_holdout_errors_name_file_line_and_field(workspace: Path) -> None:
+    tpath, cpath = _write_holdout(workspace, [("h1", "alpha", "We recruit."),
+                                              ("h1", "alpha", "Again.")], [])
+    args = ("evaluate-holdout", "--config", str(workspace / "config.yaml"), "--texts",
+            str(tpath), "--gold-codes", str(cpath), "--out", str(workspace / "h.json"))
+    code, _out, err = run(*args)
+    assert code == 2 and "holdout_texts.csv:3: column 'segment_id': duplicate" in err
+    _write_holdout(workspace, [("h1", "beta", "We recruit.")], [])
+    code, _out, err = run(*args)
+    assert code == 2 and "column 'study': unknown study 'beta'" in err
+    assert not (workspace / "h.json").exists()

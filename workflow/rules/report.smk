@@ -31,6 +31,7 @@ UPSTREAM = {
     "themes": rules.themes.output,
     "matrices": rules.themes_matrices.output,
     "themes_evaluation": rules.themes_evaluate.output if HAVE_GOLD else [],
+    "themes_holdout": rules.themes_holdout.output if HAVE_HOLDOUT else [],
     "topics": rules.topics.output,
     "crosswalk": rules.topic_crosswalk.output,
 }

@@ -10,6 +10,12 @@ GOLD_SEGMENTS = THEMES_CFG.get("gold_segments", "")
 # Evaluation runs only when both gold files exist (they are written by hand, not by a rule).
 HAVE_GOLD = bool(GOLD_CODES and GOLD_SEGMENTS) and _ThemesPath(GOLD_CODES).exists() \
     and _ThemesPath(GOLD_SEGMENTS).exists()
+# The held-out check runs only when both of its files exist (a gold set never used to refine
+# the rules; texts outside the corpus, so they are tagged directly, not de-identified).
+HOLDOUT_TEXTS = THEMES_CFG.get("holdout_texts", "")
+HOLDOUT_CODES = THEMES_CFG.get("holdout_codes", "")
+HAVE_HOLDOUT = bool(HOLDOUT_TEXTS and HOLDOUT_CODES) and _ThemesPath(HOLDOUT_TEXTS).exists() \
+    and _ThemesPath(HOLDOUT_CODES).exists()
 MATRIX_BY = THEMES_CFG.get("matrix_by",
                            ["study", "ics_label", "sector", "role", "time_point", "participant"])
 SUMMARIES = sorted(str(p) for p in _ThemesPath(THEMES_CFG.get("summaries_dir",
@@ -91,11 +97,34 @@ rule themes_matrices:
         "--codings {input.codings} {params.evaluation} --out-dir {params.out_dir} 2> {log}"
 
 
+rule themes_holdout:
+    input:
+        codebook=CODEBOOK,
+        texts=HOLDOUT_TEXTS,
+        gold_codes=HOLDOUT_CODES,
+    output:
+        json=f"{THEMES_DIR}/evaluation_holdout.json",
+        csv=f"{THEMES_DIR}/evaluation_holdout.csv",
+    log:
+        f"{LOGS}/themes/evaluate_holdout.log",
+    conda:
+        "../../environment.yml"
+    params:
+        qs=QS,
+        config=CONFIG,
+        settings=config_hash("themes", "studies"),
+    shell:
+        "{params.qs} evaluate-holdout --config {params.config} --codebook {input.codebook} "
+        "--texts {input.texts:q} --gold-codes {input.gold_codes:q} --out {output.json} "
+        "--csv {output.csv} 2> {log}"
+
+
 rule themes_all:
     input:
         rules.themes.output,
         rules.themes_matrices.output,
         rules.themes_evaluate.output if HAVE_GOLD else [],
+        rules.themes_holdout.output if HAVE_HOLDOUT else [],
     output:
         touch(f"{THEMES_DIR}/.done"),
     log:

@@ -264,12 +264,14 @@ def evaluation_frame(data: Any, key_names: Sequence[str], metrics: Sequence[str]
     return pd.DataFrame(rows)
 
 
-def low_agreement_codes(themes_evaluation: Loaded, threshold: float) -> dict[str, float]:
+def low_agreement_codes(themes_evaluation: Loaded, threshold: float,
+                        min_gold: int | None = None) -> dict[str, float]:
     """Codes with low agreement (code -> kappa); empty if not evaluated.
 
     Uses the evaluation's own ``low_agreement`` flag when it gives one (so the reports and
     the themes stage agree), else kappa below ``threshold``. Codes whose kappa is
-    undefined (no gold examples) are not flagged.
+    undefined (no gold examples) are not flagged, nor, with ``min_gold``, codes with fewer
+    gold segments than that (too few for a stable kappa).
     """
     if not themes_evaluation.ok:
         return {}
@@ -282,11 +284,17 @@ def low_agreement_codes(themes_evaluation: Loaded, threshold: float) -> dict[str
         if isinstance(data, dict) else None
     entries = block.items() if isinstance(block, dict) else \
         [(r.get("code"), r) for r in block or [] if isinstance(r, dict)]
+    too_few: set[str] = set()
     for code, entry in entries:
         if isinstance(entry, dict) and isinstance(entry.get("low_agreement"), bool):
             flags[str(code)] = entry["low_agreement"]
+        if min_gold is not None and isinstance(entry, dict) \
+                and int(entry.get("gold_segments") or 0) < min_gold:
+            too_few.add(str(code))
     out = {}
     for code, kappa in zip(frame["code"], frame["kappa"], strict=True):
+        if str(code) in too_few:
+            continue
         low = flags.get(str(code), not math.isnan(kappa) and kappa < threshold)
         if low and not math.isnan(kappa):
             out[str(code)] = float(kappa)

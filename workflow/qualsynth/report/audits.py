@@ -317,19 +317,7 @@ def _coding_frame(ctx: Context) -> pd.DataFrame:
                                ("precision", "recall", "f1", "kappa", "alpha"), "code")
 
 
-def coding_overview(ctx: Context) -> str:
-    ev = ctx.inputs.themes_evaluation
-    if not ev.ok:
-        reason = ev.reason or ""
-        if "does not exist" in reason:
-            reason = ("no gold-coded sample was configured (config themes.gold_codes and "
-                      "themes.gold_segments), so the themes stage wrote no evaluation.json")
-        return notice(f"No coding evaluation for this run: {reason}. Without a gold-coded "
-                      "gold sample the agreement of the automatic coding is unknown; all "
-                      "theme counts in the other reports are unvalidated machine indexing.",
-                      kind="missing")
-    data = ev.data
-    pairs = []
+def _macro_table(data: dict[str, Any], caption: str) -> str:
     macro = data.get("macro") or {}
     blocks = [("all codes with gold examples", macro["all_codes"]),
               ("frequent codes", macro.get("frequent_codes") or {})] \
@@ -343,6 +331,42 @@ def coding_overview(ctx: Context) -> str:
                             ("kappa", "Cohen's kappa"), ("alpha", "Krippendorff's alpha")):
             row[f"{label} (95% CI)"] = _metric_cell(pd.Series(_row(block, name)), name)
         macro_rows.append(row)
+    return table_html(pd.DataFrame(macro_rows), caption=caption,
+                      empty_message="The evaluation has no macro averages.")
+
+
+def _target_pairs(data: dict[str, Any]) -> list[tuple[str, str]]:
+    pairs = []
+    targets = data.get("targets")
+    if isinstance(targets, dict):
+        if "macro_kappa_met" in targets:
+            pairs.append(("Target: macro kappa >= " + str(targets.get("macro_kappa_min")),
+                          "met" if targets["macro_kappa_met"] else "NOT met"))
+        if "recall_met" in targets:
+            below = targets.get("codes_below_recall_target") or []
+            pairs.append(("Target: recall >= " + str(targets.get("recall_min")),
+                          ("met" if targets["recall_met"] else "NOT met")
+                          + (f" ({len(below)} code(s) below)" if below else "")))
+    return pairs
+
+
+def _gold_used_for_rules(ctx: Context) -> bool:
+    return bool((ctx.inputs.config.get("themes") or {}).get("gold_used_for_rules", False))
+
+
+def coding_overview(ctx: Context) -> str:
+    ev = ctx.inputs.themes_evaluation
+    if not ev.ok:
+        reason = ev.reason or ""
+        if "does not exist" in reason:
+            reason = ("no gold-coded sample was configured (config themes.gold_codes and "
+                      "themes.gold_segments), so the themes stage wrote no evaluation.json")
+        return notice(f"No coding evaluation for this run: {reason}. Without a gold-coded "
+                      "gold sample the agreement of the automatic coding is unknown; all "
+                      "theme counts in the other reports are unvalidated machine indexing.",
+                      kind="missing")
+    data = ev.data
+    pairs = []
     for key, label in (("n_segments", "Gold-coded segments"), ("n_gold_segments",
                                                                 "Gold-coded segments"),
                        ("unit", "Unit of agreement"), ("codebook_version", "Codebook version"),
@@ -354,24 +378,18 @@ def coding_overview(ctx: Context) -> str:
     if isinstance(boot, dict):
         pairs.append(("Confidence intervals", ", ".join(f"{k} {v}" for k, v in
                                                         sorted(boot.items()))))
-    targets = data.get("targets")
-    if isinstance(targets, dict):
-        if "macro_kappa_met" in targets:
-            pairs.append(("Target: macro kappa >= " + str(targets.get("macro_kappa_min")),
-                          "met" if targets["macro_kappa_met"] else "NOT met"))
-        if "recall_met" in targets:
-            below = targets.get("codes_below_recall_target") or []
-            pairs.append(("Target: recall >= " + str(targets.get("recall_min")),
-                          ("met" if targets["recall_met"] else "NOT met")
-                          + (f" ({len(below)} code(s) below)" if below else "")))
-    out = (paragraph("Each code's automatic coding is compared with the human gold coding "
-                     "of the same segments. Kappa corrects agreement for chance; below "
-                     f"{ctx.settings['kappa_warning']} is weaker than 'moderate' (Landis and "
-                     "Koch 1977), and such codes carry a \u26a0 warning wherever their "
-                     "counts appear in the reports.")
-           + table_html(pd.DataFrame(macro_rows), caption="Macro-averaged agreement",
-                        empty_message="The evaluation has no macro averages.")
-           + definition_list(pairs))
+    pairs.extend(_target_pairs(data))
+    out = paragraph("Each code's automatic coding is compared with the gold (reference) "
+                    "coding of the same segments. Kappa corrects agreement for chance; below "
+                    f"{ctx.settings['kappa_warning']} is weaker than 'moderate' (Landis and "
+                    "Koch 1977), and such codes carry a \u26a0 warning wherever their "
+                    "counts appear in the reports.")
+    if _gold_used_for_rules(ctx):
+        out += notice("The codebook's rules were refined against this gold coding "
+                      "(config themes.gold_used_for_rules), so these figures are in-sample "
+                      "and optimistic. The held-out check below measures the rules on text "
+                      "they were never refined on.", kind="warning")
+    out += _macro_table(data, "Macro-averaged agreement") + definition_list(pairs)
     by_study = data.get("by_study")
     if isinstance(by_study, dict) and by_study:
         rows = [{"Study": ctx.labels.get(sid, sid), "Gold segments": v.get("n_segments"),
@@ -381,6 +399,52 @@ def coding_overview(ctx: Context) -> str:
                 for sid, v in sorted(by_study.items()) if isinstance(v, dict)]
         out += table_html(pd.DataFrame(rows), caption="Agreement by study")
     return out
+
+
+def coding_holdout(ctx: Context) -> str:
+    """Agreement on the held-out gold set: texts the rules were never refined on."""
+    ev = ctx.inputs.themes_holdout
+    if not ev.ok:
+        reason = ev.reason or ""
+        if "does not exist" in reason:
+            reason = ("no held-out gold set was configured (config themes.holdout_texts and "
+                      "themes.holdout_codes)")
+        return notice(f"No held-out check for this run: {reason}. Agreement measured on "
+                      "the gold the rules were written against overstates how well they "
+                      "code new material.", kind="missing")
+    data = ev.data
+    gold = data.get("gold") or {}
+    pairs = [("Held-out texts", str(data.get("n_segments", "-"))),
+             ("Texts file", f"{gold.get('gold_segments', '-')} (sha256 "
+                            f"{str(gold.get('gold_segments_sha256', ''))[:12]})"),
+             ("Codes file", f"{gold.get('gold_codes', '-')} (sha256 "
+                            f"{str(gold.get('gold_codes_sha256', ''))[:12]})"),
+             ("Coders", ", ".join(gold.get("coders") or []) or "-")]
+    pairs.extend(_target_pairs(data))
+    frame = an.evaluation_frame(data, ("codes", "per_code", "by_code"),
+                                ("precision", "recall", "f1", "kappa", "alpha"), "code")
+    table = ""
+    if not frame.empty:
+        order = {c: i for i, c in enumerate(ctx.catalogue["code"])}
+        frame = frame.sort_values("code", key=lambda s: s.map(lambda c: order.get(c, 10**6)))
+        count = next((c for c in ("gold_segments", "support", "n_gold", "n", "gold")
+                      if c in frame), None)
+        rows = []
+        for _, r in frame.iterrows():
+            row: dict[str, Any] = {"Code": ctx.code_cell(r["code"], indent=True)}
+            if count:
+                row["Gold texts with the code"] = int(r[count] or 0)
+            for name, label in (("precision", "Precision"), ("recall", "Recall"),
+                                ("kappa", "Kappa (95% CI)")):
+                row[label] = _metric_cell(r, name)
+            rows.append(row)
+        table = table_html(pd.DataFrame(rows), caption="Per-code agreement on the held-out "
+                           "set", html_columns=("Code",))
+    return (paragraph("The same rules applied to a separate gold set: texts written and "
+                      "coded after the rules were fixed and never used to refine them. This "
+                      "is the estimate of how the automatic coding does on new material.")
+            + _macro_table(data, "Macro-averaged agreement on the held-out set")
+            + definition_list(pairs) + table)
 
 
 def coding_table(ctx: Context) -> str:
@@ -406,7 +470,7 @@ def coding_table(ctx: Context) -> str:
     plotted = frame[frame["kappa"].notna()]
     flags = ["qs-flag" if c in ctx.low_kappa else "" for c in frame["code"]]
     if plotted.empty:
-        return table_html(table, caption="Per-code agreement with the human gold coding",
+        return table_html(table, caption="Per-code agreement with the gold coding",
                           html_columns=("Code",), row_classes=flags) + notice(
             "No code has a defined kappa, so there is nothing to plot.", kind="missing")
     fig = fg.interval_plot(
@@ -417,7 +481,7 @@ def coding_table(ctx: Context) -> str:
         title="Agreement with the gold coding by code (Cohen's kappa, 95% CI)",
         xlabel="Cohen's kappa (1 = perfect, 0 = chance)", ylabel="Code")
     undefined = len(frame) - len(plotted)
-    return (table_html(table, caption="Per-code agreement with the human gold coding",
+    return (table_html(table, caption="Per-code agreement with the gold coding",
                        html_columns=("Code",), row_classes=flags)
             + fg.figure_html(fig, alt="Kappa per code with confidence intervals",
                              caption="Crosses in vermillion: codes below the warning "

@@ -167,7 +167,15 @@ def build_context(config_path: str | Path) -> Context:
     if coded is not None:
         coded = an.rollup(coded, catalogue)
     codes = catalogue
-    low = an.low_agreement_codes(inputs.themes_evaluation, float(settings["kappa_warning"]))
+    threshold = float(settings["kappa_warning"])
+    low = an.low_agreement_codes(inputs.themes_evaluation, threshold)
+    # A code with low agreement on the held-out set (with enough examples there) is flagged
+    # too: in-sample agreement on a gold the rules were refined on flatters them.
+    if inputs.themes_holdout.ok and isinstance(inputs.themes_holdout.data, dict):
+        min_gold = int(inputs.themes_holdout.data.get("min_gold_segments") or 10)
+        for code, kappa in an.low_agreement_codes(inputs.themes_holdout, threshold,
+                                                  min_gold).items():
+            low[code] = min(low.get(code, kappa), kappa)
     return Context(inputs=inputs, studies=studies, settings=settings, segments=segments,
                    coded=coded, codings=codings, catalogue=catalogue, codes=codes,
                    low_kappa=low)

@@ -171,6 +171,7 @@ class ReportInputs:
     codings: Loaded
     segment_codes: Loaded
     themes_evaluation: Loaded
+    themes_holdout: Loaded
     topics: Loaded
     topic_assignments: Loaded
     topics_by_group: Loaded
@@ -275,6 +276,8 @@ def load_inputs(config_path: str | Path) -> ReportInputs:
         codings=load_csv(themes / "codings.csv", "themes", ("segment_id", "study", "code")),
         segment_codes=load_csv(themes / "segment_codes.csv", "themes", ("segment_id", "code")),
         themes_evaluation=load_json(themes / "evaluation.json", "themes", require_status_ok=True),
+        themes_holdout=load_json(themes / "evaluation_holdout.json", "themes",
+                                 require_status_ok=True),
         topics=load_csv(topics / "topics.csv", "topics", ("topic", "label", "size")),
         topic_assignments=load_csv(topics / "assignments.csv", "topics",
                                    ("segment_id", "topic")),

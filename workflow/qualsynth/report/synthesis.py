@@ -537,6 +537,16 @@ def _coding_paragraph(ctx: Context) -> str:
     if isinstance(targets, dict) and "macro_kappa_met" in targets:
         text += (f"Target macro kappa {targets.get('macro_kappa_min')}: "
                  f"{'met' if targets.get('macro_kappa_met') else 'NOT met'}. ")
+    if (ctx.inputs.config.get("themes") or {}).get("gold_used_for_rules"):
+        text += ("The rules were refined on this gold, so these figures are in-sample "
+                 "(optimistic). ")
+    held = ctx.inputs.themes_holdout
+    if held.ok and isinstance(held.data, dict):
+        hmacro = an.macro_block(held.data)
+        over = f" over {hmacro['n_codes']} codes" if hmacro.get("n_codes") else ""
+        text += (f"On a held-out set of {held.data.get('n_segments', '?')} texts the rules "
+                 f"were never refined on: macro F1 {_ci(an._metric(hmacro, 'f1'))}, macro "
+                 f"Cohen's kappa {_ci(an._metric(hmacro, 'kappa'))}{over}. ")
     low = ctx.low_kappa
     listing = ""
     if low:

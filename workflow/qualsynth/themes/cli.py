@@ -1,6 +1,7 @@
 """Command-line sub-commands of the themes stage.
 
-``tag``, ``theme-matrices`` and ``evaluate-coding`` are the pipeline steps;
+``tag``, ``theme-matrices``, ``evaluate-coding`` and ``evaluate-holdout`` are the pipeline
+steps;
 ``tag-text``, ``codebook-diff`` and ``validate-codebook`` are tools for researchers.
 """
 
@@ -51,6 +52,20 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="output evaluation.json")
     p.add_argument("--csv", help="also write the per-code table as CSV")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("evaluate-holdout", help="agreement of the rules with a held-out "
+                       "gold set: texts the rules were never refined on (themes.holdout_texts)")
+    p.add_argument("--config", default="config/config.yaml")
+    p.add_argument("--codebook", help="codebook YAML (default: themes.codebook)")
+    p.add_argument("--texts", help="held-out texts CSV: segment_id, study, text "
+                   "(default: themes.holdout_texts)")
+    p.add_argument("--gold-codes", help="their gold codes CSV: segment_id, code "
+                   "(default: themes.holdout_codes)")
+    p.add_argument("--iterations", type=int, help="bootstrap iterations (default from config)")
+    p.add_argument("--seed", type=int, help="bootstrap seed (default from config)")
+    p.add_argument("--out", required=True, help="output evaluation_holdout.json")
+    p.add_argument("--csv", help="also write the per-code table as CSV")
+    p.set_defaults(func=cmd_evaluate_holdout)
 
     p = sub.add_parser("tag-text", help="code any text: each non-empty line is one unit of "
                        "participant speech; prints one JSON object per line")
@@ -251,6 +266,55 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
          f"{settings['min_gold_segments']} gold segments: {macro['n_codes']}; macro kappa "
          f"{macro['kappa']}, macro F1 {macro['f1']}; below recall target: "
          f"{', '.join(result['targets']['codes_below_recall_target']) or 'none'}")
+
+
+def cmd_evaluate_holdout(args: argparse.Namespace) -> None:
+    from qualsynth.errors import InputError
+    from qualsynth.io import write_json
+    from qualsynth.themes.codebook import load_codebook
+    from qualsynth.themes.engine import Engine
+    from qualsynth.themes.evaluate import (
+        EVALUATION_CSV_COLUMNS,
+        evaluate,
+        evaluation_csv_rows,
+        gold_provenance,
+        load_gold,
+        load_holdout_texts,
+    )
+    from qualsynth.themes.matrices import segment_codes
+    from qualsynth.themes.tables import write_csv
+
+    config = _themes_config(args.config)
+    settings = _settings(config)
+    codebook = load_codebook(args.codebook or settings["codebook"])
+    texts_path = args.texts or settings.get("holdout_texts")
+    codes_path = args.gold_codes or settings.get("holdout_codes")
+    if not texts_path or not codes_path:
+        raise InputError(args.config, "no held-out gold: set themes.holdout_texts and "
+                         "themes.holdout_codes or pass --texts/--gold-codes")
+    studies = [s["id"] for s in config.get("studies") or [] if isinstance(s, dict)] or None
+    units = load_holdout_texts(texts_path, studies)
+    engine = Engine(codebook, settings["scope"], settings["cooccurrence_window"])
+    predicted = segment_codes(codebook, list(engine.tag_units(units)))
+    coded_ids, gold = load_gold(codes_path, texts_path, codebook,
+                                {u["segment_id"] for u in units})
+    result = evaluate(
+        codebook, coded_ids, gold, predicted,
+        iterations=args.iterations if args.iterations is not None
+        else settings["bootstrap_iterations"],
+        seed=args.seed if args.seed is not None else settings["bootstrap_seed"],
+        low_kappa=settings["low_kappa_threshold"], min_gold=settings["min_gold_segments"],
+        studies={u["segment_id"]: u["study"] for u in units},
+    )
+    result["gold"] = gold_provenance(codes_path, texts_path)
+    result["gold"]["role"] = "held-out"
+    write_json(args.out, result)
+    if args.csv:
+        write_csv(args.csv, EVALUATION_CSV_COLUMNS, evaluation_csv_rows(result))
+    macro = result["macro"]["frequent_codes"]
+    _log(f"evaluate-holdout: {result['n_segments']} held-out texts; codes with >= "
+         f"{settings['min_gold_segments']} gold texts: {macro['n_codes']}; macro kappa "
+         f"{macro['kappa']}, macro F1 {macro['f1']}")
 
 
 def cmd_tag_text(args: argparse.Namespace) -> None:

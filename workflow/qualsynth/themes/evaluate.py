@@ -9,6 +9,7 @@ also a gold ``workforce``), matching the coding convention in the codebook.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +223,38 @@ def evaluation_csv_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
         row["low_agreement"] = int(r["low_agreement"])
         rows.append(row)
     return rows
+
+
+def load_holdout_texts(path: str | Path, studies: Iterable[str] | None = None
+                       ) -> list[dict[str, Any]]:
+    """Texts of a held-out gold set (``segment_id, study, text``), all participant speech.
+
+    A held-out set is text the rules were never refined on, coded for the codebook, kept
+    outside the corpus (the pipeline does not de-identify it: it must hold no identifiers).
+    """
+    known = set(studies) if studies is not None else None
+    units: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for line, row in enumerate(read_csv(path, ["segment_id", "study", "text"]), start=2):
+        sid = (row.get("segment_id") or "").strip()
+        study = (row.get("study") or "").strip()
+        text = (row.get("text") or "").strip()
+        if not sid:
+            raise InputError(path, "empty segment_id", line=line, field="segment_id")
+        if sid in seen:
+            raise InputError(path, f"duplicate segment_id {sid!r}", line=line,
+                             field="segment_id")
+        if known is not None and study not in known:
+            raise InputError(path, f"unknown study {study!r}; use a study id of the config "
+                             f"({', '.join(sorted(known))})", line=line, field="study")
+        if not text:
+            raise InputError(path, "empty text", line=line, field="text")
+        seen.add(sid)
+        units.append({"segment_id": sid, "study": study, "text": text,
+                      "speaker_role": "participant"})
+    if not units:
+        raise InputError(path, "no texts")
+    return units
 
 
 def gold_provenance(codes_path: str | Path, segments_path: str | Path) -> dict[str, Any]:
