@@ -42,6 +42,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import shutil
 
     shutil.copytree(DEMO, root / "data" / "raw" / "demo")
+    shutil.copytree(REPO / "data" / "evaluation", root / "data" / "evaluation")
     proc = subprocess.run([SNAKEMAKE, "--cores", "2"], cwd=root, capture_output=True,
                           text=True, check=False)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
@@ -79,3 +80,18 @@ def test_rerun_has_nothing_to_do(demo_run: Path) -> None:
                           check=False)
     assert proc.returncode == 0
     assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_theme_agreement_in_sample_and_held_out(demo_run: Path) -> None:
+    import json
+
+    themes = demo_run / "data" / "processed" / "themes"
+    in_sample = json.loads((themes / "evaluation.json").read_text(encoding="utf-8"))
+    held_out = json.loads((themes / "evaluation_holdout.json").read_text(encoding="utf-8"))
+    assert in_sample["n_segments"] == 410
+    assert held_out["gold"]["role"] == "held-out" and held_out["n_segments"] >= 150
+    assert held_out["codebook_hash"] == in_sample["codebook_hash"]
+    page = (demo_run / "reports" / "coding_evaluation.html").read_text(encoding="utf-8")
+    assert "Held-out check" in page and "in-sample and optimistic" in page
+    assert "Macro-averaged agreement on the held-out set" in page
