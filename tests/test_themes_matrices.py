@@ -179,3 +179,21 @@ def test_xlsx_is_byte_identical_across_runs(data: tuple, tmp_path: Path) -> None
     # no wall-clock time anywhere: a rerun tomorrow gives the same bytes
     assert "2000-01-01T00:00:00Z</dcterms:modified>" in core
     assert stamps == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_holdout_warnings_are_added_to_in_sample_ones() -> None:
+    from qualsynth.themes.matrices import agreement_flags, merge_holdout_flags
+
+    in_sample = {"codes": [{"code": "a", "kappa": 0.7, "warning": ""},
+                           {"code": "b", "kappa": 0.3, "warning": "low (kappa 0.30)"},
+                           {"code": "c", "kappa": 0.8, "warning": ""}]}
+    holdout = {"min_gold_segments": 10, "codes": [
+        {"code": "a", "kappa": 0.2, "warning": "low (kappa 0.20)", "gold_segments": 12},
+        {"code": "b", "kappa": 0.1, "warning": "low (kappa 0.10)", "gold_segments": 12},
+        {"code": "c", "kappa": 0.1, "warning": "low (kappa 0.10)", "gold_segments": 3}]}
+    flags = agreement_flags(merge_holdout_flags(in_sample, holdout))
+    assert flags["a"] == (0.2, "held-out set: low (kappa 0.20)")
+    assert flags["b"] == (0.3, "low (kappa 0.30)")       # in-sample warning kept
+    assert flags["c"] == (0.8, "")                        # too few held-out examples
+    assert merge_holdout_flags(in_sample, None) is in_sample
+    assert in_sample["codes"][0]["warning"] == ""         # input not modified

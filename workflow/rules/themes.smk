@@ -75,6 +75,7 @@ rule themes_matrices:
         codebook=CODEBOOK,
         codings=rules.themes.output.codings,
         evaluation=[f"{THEMES_DIR}/evaluation.json"] if HAVE_GOLD else [],
+        holdout=[f"{THEMES_DIR}/evaluation_holdout.json"] if HAVE_HOLDOUT else [],
         summaries=SUMMARIES,
     output:
         matrices=expand(f"{THEMES_DIR}/case_matrix_{{by}}.csv", by=MATRIX_BY),
@@ -90,7 +91,9 @@ rule themes_matrices:
         config=CONFIG,
         settings=config_hash("themes", "studies", "project"),
         out_dir=lambda wildcards, output: str(_ThemesPath(output.workbook).parent),
-        evaluation=f"--evaluation {THEMES_DIR}/evaluation.json" if HAVE_GOLD else "",
+        evaluation=(f"--evaluation {THEMES_DIR}/evaluation.json" if HAVE_GOLD else "")
+        + (f" --holdout-evaluation {THEMES_DIR}/evaluation_holdout.json" if HAVE_HOLDOUT
+           else ""),
     shell:
         "{params.qs} theme-matrices --config {params.config} --segments {input.segments} "
         "--codebook {input.codebook} "

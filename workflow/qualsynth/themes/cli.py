@@ -35,6 +35,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--codebook", help="codebook YAML (default: themes.codebook)")
     p.add_argument("--codings", required=True, help="codings.csv written by `tag`")
     p.add_argument("--evaluation", help="evaluation.json (adds low-agreement warnings)")
+    p.add_argument("--holdout-evaluation", help="evaluation_holdout.json (adds the held-out "
+                   "set's low-agreement warnings)")
     p.add_argument("--out-dir", required=True, help="folder for the matrices")
     p.set_defaults(func=cmd_matrices)
 
@@ -201,6 +203,15 @@ def cmd_matrices(args: argparse.Namespace) -> None:
             _log("theme-matrices: evaluation.json was made with another codebook; its "
                  "warnings are not used")
             evaluation = None
+    if args.holdout_evaluation and Path(args.holdout_evaluation).exists():
+        from qualsynth.themes.matrices import merge_holdout_flags
+
+        holdout = read_json(args.holdout_evaluation)
+        if holdout.get("codebook_hash") in (None, codebook.hash):
+            evaluation = merge_holdout_flags(evaluation, holdout)
+        else:
+            _log("theme-matrices: evaluation_holdout.json was made with another codebook; "
+                 "its warnings are not used")
     coded = segment_codes(codebook, codings)
     out = Path(args.out_dir)
     synthetic = bool(config.get("project", {}).get("synthetic"))

@@ -100,6 +100,31 @@ def agreement_flags(evaluation: dict[str, Any] | None) -> dict[str, tuple[float 
     return flags
 
 
+def merge_holdout_flags(evaluation: dict[str, Any] | None, holdout: dict[str, Any] | None
+                        ) -> dict[str, Any] | None:
+    """Add the held-out set's low-agreement warnings to an evaluation's codes.
+
+    A code with a warning on the held-out set, and at least ``min_gold_segments`` gold
+    texts there, keeps its in-sample warning or gets the held-out one: in-sample agreement
+    on a gold the rules were refined on flatters them.
+    """
+    if not holdout:
+        return evaluation
+    min_gold = int(holdout.get("min_gold_segments") or 10)
+    merged = dict(evaluation or {"codes": []})
+    rows = {row["code"]: dict(row) for row in merged.get("codes", [])}
+    for row in holdout.get("codes", []):
+        if not row.get("warning") or int(row.get("gold_segments") or 0) < min_gold:
+            continue
+        mine = rows.setdefault(row["code"], {"code": row["code"], "kappa": None,
+                                             "warning": ""})
+        if not mine.get("warning"):
+            mine["warning"] = f"held-out set: {row['warning']}"
+            mine["kappa"] = row.get("kappa")
+    merged["codes"] = list(rows.values())
+    return merged
+
+
 def case_matrix(codebook: Codebook, segments: list[dict[str, Any]],
                 coded: dict[str, dict[str, SegmentCode]], by: str,
                 evaluation: dict[str, Any] | None = None) -> list[dict[str, Any]]:
