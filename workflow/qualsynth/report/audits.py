@@ -354,13 +354,18 @@ def _gold_used_for_rules(ctx: Context) -> bool:
     return bool((ctx.inputs.config.get("themes") or {}).get("gold_used_for_rules", False))
 
 
+def _why_missing(ev: Any, unconfigured: str) -> str:
+    """The loader's reason, or ``unconfigured`` when the file was never written."""
+    reason = ev.reason or ""
+    return unconfigured if "does not exist" in reason else reason
+
+
 def coding_overview(ctx: Context) -> str:
     ev = ctx.inputs.themes_evaluation
     if not ev.ok:
-        reason = ev.reason or ""
-        if "does not exist" in reason:
-            reason = ("no gold-coded sample was configured (config themes.gold_codes and "
-                      "themes.gold_segments), so the themes stage wrote no evaluation.json")
+        reason = _why_missing(ev, "no gold-coded sample was configured (config "
+                              "themes.gold_codes and themes.gold_segments), so the themes "
+                              "stage wrote no evaluation.json")
         return notice(f"No coding evaluation for this run: {reason}. Without a gold-coded "
                       "gold sample the agreement of the automatic coding is unknown; all "
                       "theme counts in the other reports are unvalidated machine indexing.",
@@ -405,10 +410,8 @@ def coding_holdout(ctx: Context) -> str:
     """Agreement on the held-out gold set: texts the rules were never refined on."""
     ev = ctx.inputs.themes_holdout
     if not ev.ok:
-        reason = ev.reason or ""
-        if "does not exist" in reason:
-            reason = ("no held-out gold set was configured (config themes.holdout_texts and "
-                      "themes.holdout_codes)")
+        reason = _why_missing(ev, "no held-out gold set was configured (config "
+                              "themes.holdout_texts and themes.holdout_codes)")
         return notice(f"No held-out check for this run: {reason}. Agreement measured on "
                       "the gold the rules were written against overstates how well they "
                       "code new material.", kind="missing")
