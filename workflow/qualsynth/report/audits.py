@@ -311,10 +311,20 @@ def coding_title(ctx: Context) -> str:
                      "code.", [sc.run_line(ctx)])
 
 
-def _coding_frame(ctx: Context) -> pd.DataFrame:
-    return an.evaluation_frame(ctx.inputs.themes_evaluation.data,
-                               ("codes", "per_code", "by_code"),
-                               ("precision", "recall", "f1", "kappa", "alpha"), "code")
+def _coding_frame(ctx: Context, data: Any) -> pd.DataFrame:
+    """Per-code rows of an evaluation, in codebook order."""
+    frame = an.evaluation_frame(data, ("codes", "per_code", "by_code"),
+                                ("precision", "recall", "f1", "kappa", "alpha"), "code")
+    if frame.empty:
+        return frame
+    order = {c: i for i, c in enumerate(ctx.catalogue["code"])}
+    frame = frame.sort_values("code", key=lambda s: s.map(lambda c: order.get(c, 10**6)))
+    return frame.reset_index(drop=True)
+
+
+def _gold_count_column(frame: pd.DataFrame) -> str | None:
+    return next((c for c in ("gold_segments", "support", "n_gold", "n", "gold")
+                 if c in frame), None)
 
 
 def _macro_table(data: dict[str, Any], caption: str) -> str:
@@ -348,10 +358,6 @@ def _target_pairs(data: dict[str, Any]) -> list[tuple[str, str]]:
                           ("met" if targets["recall_met"] else "NOT met")
                           + (f" ({len(below)} code(s) below)" if below else "")))
     return pairs
-
-
-def _gold_used_for_rules(ctx: Context) -> bool:
-    return bool((ctx.inputs.config.get("themes") or {}).get("gold_used_for_rules", False))
 
 
 def _why_missing(ev: Any, unconfigured: str) -> str:
@@ -389,7 +395,7 @@ def coding_overview(ctx: Context) -> str:
                     f"{ctx.settings['kappa_warning']} is weaker than 'moderate' (Landis and "
                     "Koch 1977), and such codes carry a \u26a0 warning wherever their "
                     "counts appear in the reports.")
-    if _gold_used_for_rules(ctx):
+    if ctx.inputs.gold_used_for_rules:
         out += notice("The codebook's rules were refined against this gold coding "
                       "(config themes.gold_used_for_rules), so these figures are in-sample "
                       "and optimistic. The held-out check below measures the rules on text "
@@ -424,14 +430,10 @@ def coding_holdout(ctx: Context) -> str:
                             f"{str(gold.get('gold_codes_sha256', ''))[:12]})"),
              ("Coders", ", ".join(gold.get("coders") or []) or "-")]
     pairs.extend(_target_pairs(data))
-    frame = an.evaluation_frame(data, ("codes", "per_code", "by_code"),
-                                ("precision", "recall", "f1", "kappa", "alpha"), "code")
+    frame = _coding_frame(ctx, data)
     table = ""
     if not frame.empty:
-        order = {c: i for i, c in enumerate(ctx.catalogue["code"])}
-        frame = frame.sort_values("code", key=lambda s: s.map(lambda c: order.get(c, 10**6)))
-        count = next((c for c in ("gold_segments", "support", "n_gold", "n", "gold")
-                      if c in frame), None)
+        count = _gold_count_column(frame)
         rows = []
         for _, r in frame.iterrows():
             row: dict[str, Any] = {"Code": ctx.code_cell(r["code"], indent=True)}
@@ -455,21 +457,17 @@ def coding_table(ctx: Context) -> str:
     if not ev.ok:
         return notice("Per-code agreement cannot be shown without an evaluation.",
                       kind="missing")
-    frame = _coding_frame(ctx)
+    frame = _coding_frame(ctx, ev.data)
     if frame.empty:
         return notice("evaluation.json holds no per-code results.", kind="missing")
-    order = {c: i for i, c in enumerate(ctx.catalogue["code"])}
-    frame = frame.sort_values("code", key=lambda s: s.map(lambda c: (order.get(c, 10**6))))
-    frame = frame.reset_index(drop=True)
     table = pd.DataFrame({"Code": [ctx.code_cell(c, indent=True) for c in frame["code"]]})
     for name, label in (("precision", "Precision"), ("recall", "Recall"), ("f1", "F1"),
                         ("kappa", "Kappa"), ("alpha", "Alpha")):
         if frame[name].notna().any():
             table[f"{label} (95% CI)"] = [_metric_cell(r, name) for _, r in frame.iterrows()]
-    for count in ("gold_segments", "support", "n_gold", "n", "gold"):
-        if count in frame:
-            table["Gold segments with the code"] = frame[count].fillna(0).astype(int).to_numpy()
-            break
+    count = _gold_count_column(frame)
+    if count:
+        table["Gold segments with the code"] = frame[count].fillna(0).astype(int).to_numpy()
     plotted = frame[frame["kappa"].notna()]
     flags = ["qs-flag" if c in ctx.low_kappa else "" for c in frame["code"]]
     if plotted.empty:

@@ -185,6 +185,11 @@ class ReportInputs:
     def synthetic(self) -> bool:
         return bool(self.config.get("project", {}).get("synthetic", False))
 
+    @property
+    def gold_used_for_rules(self) -> bool:
+        """The rules were refined on the gold: its agreement figures are in-sample."""
+        return bool((self.config.get("themes") or {}).get("gold_used_for_rules", False))
+
 
 SEGMENT_COLUMNS = ("segment_id", "study", "document", "participant_id", "ics_label", "sector",
                    "time_point", "text")

@@ -537,7 +537,7 @@ def _coding_paragraph(ctx: Context) -> str:
     if isinstance(targets, dict) and "macro_kappa_met" in targets:
         text += (f"Target macro kappa {targets.get('macro_kappa_min')}: "
                  f"{'met' if targets.get('macro_kappa_met') else 'NOT met'}. ")
-    if (ctx.inputs.config.get("themes") or {}).get("gold_used_for_rules"):
+    if ctx.inputs.gold_used_for_rules:
         text += ("The rules were refined on this gold, so these figures are in-sample "
                  "(optimistic). ")
     held = ctx.inputs.themes_holdout

@@ -233,18 +233,35 @@ def cmd_matrices(args: argparse.Namespace) -> None:
              "summaries")
 
 
-def cmd_evaluate(args: argparse.Namespace) -> None:
+def _score_and_write(args: argparse.Namespace, settings: dict[str, Any], codebook: Any,
+                     coded_ids: list[str], gold: dict[str, set[str]], predicted: Any,
+                     units: list[dict[str, Any]], provenance: dict[str, Any]
+                     ) -> dict[str, Any]:
+    """Agreement of ``predicted`` with ``gold``, written to ``--out`` (and ``--csv``)."""
     from qualsynth.io import write_json
-    from qualsynth.themes.codebook import load_codebook
-    from qualsynth.themes.evaluate import (
-        EVALUATION_CSV_COLUMNS,
-        evaluate,
-        evaluation_csv_rows,
-        gold_provenance,
-        load_gold,
+    from qualsynth.themes.evaluate import EVALUATION_CSV_COLUMNS, evaluate, evaluation_csv_rows
+    from qualsynth.themes.tables import write_csv
+
+    result = evaluate(
+        codebook, coded_ids, gold, predicted,
+        iterations=args.iterations if args.iterations is not None
+        else settings["bootstrap_iterations"],
+        seed=args.seed if args.seed is not None else settings["bootstrap_seed"],
+        low_kappa=settings["low_kappa_threshold"], min_gold=settings["min_gold_segments"],
+        studies={u["segment_id"]: u["study"] for u in units},
     )
+    result["gold"] = provenance
+    write_json(args.out, result)
+    if args.csv:
+        write_csv(args.csv, EVALUATION_CSV_COLUMNS, evaluation_csv_rows(result))
+    return result
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    from qualsynth.themes.codebook import load_codebook
+    from qualsynth.themes.evaluate import gold_provenance, load_gold
     from qualsynth.themes.matrices import segment_codes
-    from qualsynth.themes.tables import load_segments, write_csv
+    from qualsynth.themes.tables import load_segments
 
     config = _themes_config(args.config)
     settings = _settings(config)
@@ -260,18 +277,9 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
                          "themes.gold_segments or pass --gold-codes/--gold-segments")
     known = {s["segment_id"] for s in segments}
     coded_ids, gold = load_gold(gold_codes, gold_segments, codebook, known)
-    result = evaluate(
-        codebook, coded_ids, gold, segment_codes(codebook, codings),
-        iterations=args.iterations if args.iterations is not None
-        else settings["bootstrap_iterations"],
-        seed=args.seed if args.seed is not None else settings["bootstrap_seed"],
-        low_kappa=settings["low_kappa_threshold"], min_gold=settings["min_gold_segments"],
-        studies={s["segment_id"]: s["study"] for s in segments},
-    )
-    result["gold"] = gold_provenance(gold_codes, gold_segments)
-    write_json(args.out, result)
-    if args.csv:
-        write_csv(args.csv, EVALUATION_CSV_COLUMNS, evaluation_csv_rows(result))
+    result = _score_and_write(args, settings, codebook, coded_ids, gold,
+                              segment_codes(codebook, codings), segments,
+                              gold_provenance(gold_codes, gold_segments))
     macro = result["macro"]["frequent_codes"]
     _log(f"evaluate-coding: {result['n_segments']} gold segments; codes with >= "
          f"{settings['min_gold_segments']} gold segments: {macro['n_codes']}; macro kappa "
@@ -281,19 +289,10 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 
 def cmd_evaluate_holdout(args: argparse.Namespace) -> None:
     from qualsynth.errors import InputError
-    from qualsynth.io import write_json
     from qualsynth.themes.codebook import load_codebook
     from qualsynth.themes.engine import Engine
-    from qualsynth.themes.evaluate import (
-        EVALUATION_CSV_COLUMNS,
-        evaluate,
-        evaluation_csv_rows,
-        gold_provenance,
-        load_gold,
-        load_holdout_texts,
-    )
+    from qualsynth.themes.evaluate import gold_provenance, load_gold, load_holdout_texts
     from qualsynth.themes.matrices import segment_codes
-    from qualsynth.themes.tables import write_csv
 
     config = _themes_config(args.config)
     settings = _settings(config)
@@ -303,25 +302,15 @@ def cmd_evaluate_holdout(args: argparse.Namespace) -> None:
     if not texts_path or not codes_path:
         raise InputError(args.config, "no held-out gold: set themes.holdout_texts and "
                          "themes.holdout_codes or pass --texts/--gold-codes")
-    studies = [s["id"] for s in config.get("studies") or [] if isinstance(s, dict)] or None
+    studies = [s["id"] for s in config.get("studies", [])] or None
     units = load_holdout_texts(texts_path, studies)
     engine = Engine(codebook, settings["scope"], settings["cooccurrence_window"])
     predicted = segment_codes(codebook, list(engine.tag_units(units)))
     coded_ids, gold = load_gold(codes_path, texts_path, codebook,
                                 {u["segment_id"] for u in units})
-    result = evaluate(
-        codebook, coded_ids, gold, predicted,
-        iterations=args.iterations if args.iterations is not None
-        else settings["bootstrap_iterations"],
-        seed=args.seed if args.seed is not None else settings["bootstrap_seed"],
-        low_kappa=settings["low_kappa_threshold"], min_gold=settings["min_gold_segments"],
-        studies={u["segment_id"]: u["study"] for u in units},
-    )
-    result["gold"] = gold_provenance(codes_path, texts_path)
-    result["gold"]["role"] = "held-out"
-    write_json(args.out, result)
-    if args.csv:
-        write_csv(args.csv, EVALUATION_CSV_COLUMNS, evaluation_csv_rows(result))
+    provenance = {**gold_provenance(codes_path, texts_path), "role": "held-out"}
+    result = _score_and_write(args, settings, codebook, coded_ids, gold, predicted, units,
+                              provenance)
     macro = result["macro"]["frequent_codes"]
     _log(f"evaluate-holdout: {result['n_segments']} held-out texts; codes with >= "
          f"{settings['min_gold_segments']} gold texts: {macro['n_codes']}; macro kappa "
