@@ -216,3 +216,17 @@ def test_holdout_check_and_in_sample_warning(project: Path) -> None:
     assert in_sample_low <= set(ctx.low_kappa)
     methods = synthesis.methods(synthesis.build("config/config.yaml"))
     assert "On a held-out set of 37 texts" in methods and "in-sample" in methods
+    assert "coded a second time" not in html and "a second coder" not in methods
+    evaluation["second_coder"] = {
+        "n_passages": 12, "n_codes": 4, "min_gold_in_sample": 5, "coders": ["S2"],
+        "second_coder": {"pooled_kappa": 0.634, "macro_kappa": 0.58},
+        "rules": {"pooled_kappa": 0.471, "macro_kappa": 0.44}, "codes": []}
+    Path("data/processed/themes/evaluation_holdout.json").write_text(
+        json.dumps(evaluation), encoding="utf-8")
+    ctx = audits.build("config/config.yaml")
+    html = audits.coding_holdout(ctx)
+    assert "12 held-out texts were coded a second time" in html and "S2" in html
+    assert ">0.63<" in html and ">0.47<" in html
+    methods = synthesis.methods(synthesis.build("config/config.yaml"))
+    assert "a second coder agreed with the first at pooled kappa 0.63" in methods
+    assert "the rules at 0.47" in methods

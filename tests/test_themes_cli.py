@@ -257,6 +257,49 @@ def test_evaluate_holdout_scores_texts_outside_the_corpus(workspace: Path) -> No
     assert rec["precision"] == 1.0 and rec["recall"] == round(2 / 3, 4)
 
 
+def test_evaluate_holdout_compares_a_second_coder(workspace: Path) -> None:
+    from sklearn.metrics import cohen_kappa_score
+
+    texts = [("h1", "alpha", "We recruit nurses."), ("h2", "alpha", "We are hiring again."),
+             ("h3", "alpha", "Staff are leaving for better jobs."),
+             ("h4", "alpha", "Nothing to code here."), ("h5", "alpha", "Recruitment is hard."),
+             ("h6", "alpha", "We advertised the posts twice."),
+             ("h7", "alpha", "Not in the double-coded sample.")]
+    first = {"h1", "h2", "h3", "h5", "h6"}
+    tpath, cpath = _write_holdout(workspace, texts, [
+        (sid, "workforce.recruitment" if sid in first else "") for sid, _, _ in texts])
+    second = {"h1", "h2", "h3", "h5"}
+    spath = workspace / "second.csv"
+    with open(spath, "w", encoding="utf-8", newline="") as handle:
+        w = csv.writer(handle)
+        w.writerow(["segment_id", "code", "rationale", "coder"])
+        w.writerows([(sid, "workforce.recruitment" if sid in second else "", "x", "S")
+                     for sid in ("h1", "h2", "h3", "h4", "h5", "h6")])
+    out = workspace / "holdout.json"
+    code, _out, err = run("evaluate-holdout", "--config", str(workspace / "config.yaml"),
+                          "--texts", str(tpath), "--gold-codes", str(cpath), "--second-codes",
+                          str(spath), "--out", str(out), "--iterations", "0")
+    assert code == 0, err
+    both = json.loads(out.read_text(encoding="utf-8"))["second_coder"]
+    assert both["n_passages"] == 6 and both["coders"] == ["S"]
+    sample = ["h1", "h2", "h3", "h4", "h5", "h6"]
+    expected = cohen_kappa_score([s in first for s in sample], [s in second for s in sample])
+    row = next(r for r in both["codes"] if r["code"] == "workforce.recruitment")
+    assert row["first_coder_passages"] == 5
+    assert row["second_coder_kappa"] == round(expected, 4)
+    assert {r["code"] for r in both["codes"]} == {"workforce", "workforce.recruitment"}
+    assert -1 <= both["rules"]["pooled_kappa"] <= 1
+    # a second coder's file naming a passage that is not in the texts is refused
+    with open(spath, "a", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerow(["h9", "", "x", "S"])
+    out.unlink()
+    code, _out, err = run("evaluate-holdout", "--config", str(workspace / "config.yaml"),
+                          "--texts", str(tpath), "--gold-codes", str(cpath), "--second-codes",
+                          str(spath), "--out", str(out))
+    assert code == 2 and "second.csv:8: column 'segment_id': segment 'h9'" in err
+    assert not out.exists()
+
+
 def test_evaluate_holdout_errors_name_file_line_and_field(workspace: Path) -> None:
     tpath, cpath = _write_holdout(workspace, [("h1", "alpha", "We recruit."),
                                               ("h1", "alpha", "Again.")], [])

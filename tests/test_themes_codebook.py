@@ -147,3 +147,24 @@ def test_rule_studies_must_be_a_list_of_ids(tmp_path: Path) -> None:
     assert "studies" in str(err)
     doc["codes"][1]["rules"][0]["studies"] = ["Work Force"]
     assert "studies" in str(_error(doc, tmp_path))
+
+
+def test_codebook_for_coders_keeps_definitions_and_drops_every_rule() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "codebook_for_coders", REPO / "scripts" / "codebook_for_coders.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = (REPO / "config" / "codebook.yaml").read_text(encoding="utf-8")
+    rendered = module.render(text)
+    codebook = load_codebook(REPO / "config" / "codebook.yaml")
+    assert f"(version {codebook.version})" in rendered
+    assert "Code the most specific code that fits" in rendered
+    for code in codebook.codes:
+        assert f"## `{code.id}` - {code.name}" in rendered
+        assert " ".join(code.definition.split()) in rendered
+        for rule in code.rules:
+            assert rule.id not in rendered
+    assert "rules:" not in rendered and "cooccurrence" not in rendered
+    assert "Snowball" not in rendered   # the header's description of rules is left out

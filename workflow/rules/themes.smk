@@ -1,5 +1,6 @@
 # Stage 3a: rule-based theme tagging against the versioned codebook (Framework Method:
 # indexing and charting). Reads only de-identified segments; see docs/data-contracts.md 3a.
+import shlex as _shlex
 from pathlib import Path as _ThemesPath
 
 THEMES_CFG = config.get("themes", {})
@@ -14,6 +15,8 @@ HAVE_GOLD = bool(GOLD_CODES and GOLD_SEGMENTS) and _ThemesPath(GOLD_CODES).exist
 # the rules; texts outside the corpus, so they are tagged directly, not de-identified).
 HOLDOUT_TEXTS = THEMES_CFG.get("holdout_texts", "")
 HOLDOUT_CODES = THEMES_CFG.get("holdout_codes", "")
+# optional: a second coder's codes for a sample of the held-out texts
+HOLDOUT_SECOND = THEMES_CFG.get("holdout_second_codes", "")
 HAVE_HOLDOUT = bool(HOLDOUT_TEXTS and HOLDOUT_CODES) and _ThemesPath(HOLDOUT_TEXTS).exists() \
     and _ThemesPath(HOLDOUT_CODES).exists()
 MATRIX_BY = THEMES_CFG.get("matrix_by",
@@ -105,6 +108,7 @@ rule themes_holdout:
         codebook=CODEBOOK,
         texts=HOLDOUT_TEXTS,
         gold_codes=HOLDOUT_CODES,
+        second_codes=[HOLDOUT_SECOND] if HOLDOUT_SECOND else [],
     output:
         json=f"{THEMES_DIR}/evaluation_holdout.json",
         csv=f"{THEMES_DIR}/evaluation_holdout.csv",
@@ -116,10 +120,12 @@ rule themes_holdout:
         qs=QS,
         config=CONFIG,
         settings=config_hash("themes", "studies"),
+        second=f"--second-codes {_shlex.quote(HOLDOUT_SECOND)}" if HOLDOUT_SECOND
+        else "--second-codes none",
     shell:
         "{params.qs} evaluate-holdout --config {params.config} --codebook {input.codebook} "
-        "--texts {input.texts:q} --gold-codes {input.gold_codes:q} --out {output.json} "
-        "--csv {output.csv} 2> {log}"
+        "--texts {input.texts:q} --gold-codes {input.gold_codes:q} {params.second} "
+        "--out {output.json} --csv {output.csv} 2> {log}"
 
 
 rule themes_all:

@@ -449,7 +449,35 @@ def coding_holdout(ctx: Context) -> str:
                       "coded after the rules were fixed and never used to refine them. This "
                       "is the estimate of how the automatic coding does on new material.")
             + _macro_table(data, "Macro-averaged agreement on the held-out set")
-            + definition_list(pairs) + table)
+            + definition_list(pairs) + _second_coder(data.get("second_coder")) + table)
+
+
+def _second_coder(block: Any) -> str:
+    """The rules next to a second coder, each against the first, on the double-coded sample."""
+    if not isinstance(block, dict):
+        return ""
+    rows = []
+    for key, label in (("second_coder", "Second coder"), ("rules", "The rules")):
+        entry = block.get(key) or {}
+        rows.append({"Compared with the first coder": label,
+                     "Pooled kappa": _fmt(entry.get("pooled_kappa")),
+                     "Macro kappa": _fmt(entry.get("macro_kappa")),
+                     "Pooled precision": _fmt(entry.get("pooled_precision")),
+                     "Pooled recall": _fmt(entry.get("pooled_recall"))})
+    coders = ", ".join(block.get("coders") or []) or "-"
+    return (paragraph(f"{block.get('n_passages', '?')} held-out texts were coded a second "
+                      f"time, independently (second coder: {coders}). How far two readers "
+                      "agree is the ceiling against which the rules' agreement with one "
+                      "reader should be judged. Macro kappa is over the "
+                      f"{block.get('n_codes', '?')} codes the first coder gave at least "
+                      f"{block.get('min_gold_in_sample', '?')} texts of the sample; pooled "
+                      "kappa is over every (text, code) decision.")
+            + table_html(pd.DataFrame(rows), caption="Two coders and the rules on the "
+                         "double-coded sample"))
+
+
+def _fmt(value: Any) -> str:
+    return "-" if not isinstance(value, (int, float)) else f"{value:.2f}"
 
 
 def coding_table(ctx: Context) -> str:

@@ -547,6 +547,14 @@ def _coding_paragraph(ctx: Context) -> str:
         text += (f"On a held-out set of {held.data.get('n_segments', '?')} texts the rules "
                  f"were never refined on: macro F1 {_ci(an._metric(hmacro, 'f1'))}, macro "
                  f"Cohen's kappa {_ci(an._metric(hmacro, 'kappa'))}{over}. ")
+        second = held.data.get("second_coder")
+        if isinstance(second, dict):
+            two = (second.get("second_coder") or {}).get("pooled_kappa")
+            rules = (second.get("rules") or {}).get("pooled_kappa")
+            if isinstance(two, (int, float)) and isinstance(rules, (int, float)):
+                text += (f"On the {second.get('n_passages', '?')} of those texts coded "
+                         f"twice, a second coder agreed with the first at pooled kappa "
+                         f"{two:.2f}, the rules at {rules:.2f}. ")
     low = ctx.low_kappa
     listing = ""
     if low:

@@ -63,6 +63,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    "(default: themes.holdout_texts)")
     p.add_argument("--gold-codes", help="their gold codes CSV: segment_id, code "
                    "(default: themes.holdout_codes)")
+    p.add_argument("--second-codes", help="a second coder's codes for a sample of the texts "
+                   "(default: themes.holdout_second_codes; 'none' to skip): the second "
+                   "coder and the rules are each compared with the first coder")
     p.add_argument("--iterations", type=int, help="bootstrap iterations (default from config)")
     p.add_argument("--seed", type=int, help="bootstrap seed (default from config)")
     p.add_argument("--out", required=True, help="output evaluation_holdout.json")
@@ -235,8 +238,8 @@ def cmd_matrices(args: argparse.Namespace) -> None:
 
 def _score_and_write(args: argparse.Namespace, settings: dict[str, Any], codebook: Any,
                      coded_ids: list[str], gold: dict[str, set[str]], predicted: Any,
-                     units: list[dict[str, Any]], provenance: dict[str, Any]
-                     ) -> dict[str, Any]:
+                     units: list[dict[str, Any]], provenance: dict[str, Any],
+                     extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Agreement of ``predicted`` with ``gold``, written to ``--out`` (and ``--csv``)."""
     from qualsynth.io import write_json
     from qualsynth.themes.evaluate import EVALUATION_CSV_COLUMNS, evaluate, evaluation_csv_rows
@@ -251,6 +254,7 @@ def _score_and_write(args: argparse.Namespace, settings: dict[str, Any], codeboo
         studies={u["segment_id"]: u["study"] for u in units},
     )
     result["gold"] = provenance
+    result.update(extra or {})
     write_json(args.out, result)
     if args.csv:
         write_csv(args.csv, EVALUATION_CSV_COLUMNS, evaluation_csv_rows(result))
@@ -289,9 +293,17 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 
 def cmd_evaluate_holdout(args: argparse.Namespace) -> None:
     from qualsynth.errors import InputError
+    from qualsynth.io import sha256_file
     from qualsynth.themes.codebook import load_codebook
     from qualsynth.themes.engine import Engine
-    from qualsynth.themes.evaluate import gold_provenance, load_gold, load_holdout_texts
+    from qualsynth.themes.evaluate import (
+        SECOND_CODER_MIN_GOLD,
+        compare_with_second_coder,
+        gold_provenance,
+        load_gold,
+        load_holdout_texts,
+        load_second_coding,
+    )
     from qualsynth.themes.matrices import segment_codes
 
     config = _themes_config(args.config)
@@ -309,12 +321,27 @@ def cmd_evaluate_holdout(args: argparse.Namespace) -> None:
     coded_ids, gold = load_gold(codes_path, texts_path, codebook,
                                 {u["segment_id"] for u in units})
     provenance = {**gold_provenance(codes_path, texts_path), "role": "held-out"}
+    extra: dict[str, Any] = {}
+    second_path = args.second_codes or settings.get("holdout_second_codes")
+    if second_path and second_path != "none":
+        sample, second = load_second_coding(second_path, codebook, set(coded_ids))
+        extra["second_coder"] = {
+            **compare_with_second_coder(codebook, sample, gold, second, predicted,
+                                        min_gold=SECOND_CODER_MIN_GOLD),
+            "codes_file": Path(second_path).as_posix(),
+            "codes_sha256": sha256_file(second_path),
+            "coders": gold_provenance(second_path, texts_path)["coders"]}
     result = _score_and_write(args, settings, codebook, coded_ids, gold, predicted, units,
-                              provenance)
+                              provenance, extra)
     macro = result["macro"]["frequent_codes"]
     _log(f"evaluate-holdout: {result['n_segments']} held-out texts; codes with >= "
          f"{settings['min_gold_segments']} gold texts: {macro['n_codes']}; macro kappa "
          f"{macro['kappa']}, macro F1 {macro['f1']}")
+    if "second_coder" in extra:
+        both = extra["second_coder"]
+        _log(f"evaluate-holdout: {both['n_passages']} passages coded twice; pooled kappa "
+             f"with the first coder: second coder {both['second_coder']['pooled_kappa']}, "
+             f"rules {both['rules']['pooled_kappa']}")
 
 
 def cmd_tag_text(args: argparse.Namespace) -> None:

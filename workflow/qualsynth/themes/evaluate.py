@@ -9,7 +9,7 @@ also a gold ``workforce``), matching the coding convention in the codebook.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,13 @@ from qualsynth.themes.agreement import (
     statistics,
 )
 from qualsynth.themes.codebook import Codebook
-from qualsynth.themes.matrices import SegmentCode
 from qualsynth.themes.tables import read_csv
 
 TARGET_MACRO_KAPPA = 0.6
 TARGET_RECALL = 0.8
+# a code counts in the second-coder comparison when the first coder gave it to at least
+# this many passages of the double-coded sample (a sample is small: 10 would leave few)
+SECOND_CODER_MIN_GOLD = 5
 
 
 def load_gold(codes_path: str | Path, segments_path: str | Path, codebook: Codebook,
@@ -96,23 +98,30 @@ def split_by_document(coded_segments: list[str], segments: dict[str, dict[str, A
             for sid in coded_segments}
 
 
-def evaluate(codebook: Codebook, coded_segments: list[str], gold: dict[str, set[str]],
-             predicted: dict[str, dict[str, SegmentCode]], *, iterations: int, seed: int,
-             low_kappa: float, min_gold: int, studies: dict[str, str] | None = None,
-             ) -> dict[str, Any]:
-    """Per-code and macro statistics with bootstrap 95% intervals."""
-    ids = codebook.ids
-    index = {cid: j for j, cid in enumerate(ids)}
-    n = len(coded_segments)
-    g = np.zeros((n, len(ids)), dtype=bool)
-    p = np.zeros((n, len(ids)), dtype=bool)
+def _matrices(codebook: Codebook, coded_segments: list[str], gold: dict[str, set[str]],
+              predicted: Mapping[str, Iterable[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean segment x code matrices (gold, predicted), both rolled up to parents."""
+    index = {cid: j for j, cid in enumerate(codebook.ids)}
+    g = np.zeros((len(coded_segments), len(index)), dtype=bool)
+    p = np.zeros_like(g)
     for i, sid in enumerate(coded_segments):
         for code in codebook.with_ancestors(gold.get(sid, set())):
             g[i, index[code]] = True
         # the same roll-up on both sides: a machine child code also counts for its parents
         # (``segment_codes`` already adds them; this keeps evaluate() correct on its own)
-        for code in codebook.with_ancestors(set(predicted.get(sid, {}))):
+        for code in codebook.with_ancestors(set(predicted.get(sid, ()))):
             p[i, index[code]] = True
+    return g, p
+
+
+def evaluate(codebook: Codebook, coded_segments: list[str], gold: dict[str, set[str]],
+             predicted: Mapping[str, Iterable[str]], *, iterations: int, seed: int,
+             low_kappa: float, min_gold: int, studies: dict[str, str] | None = None,
+             ) -> dict[str, Any]:
+    """Per-code and macro statistics with bootstrap 95% intervals."""
+    ids = codebook.ids
+    n = len(coded_segments)
+    g, p = _matrices(codebook, coded_segments, gold, predicted)
     support = g.sum(axis=0)
     evaluable = support > 0
     frequent = support >= min_gold
@@ -266,3 +275,72 @@ def gold_provenance(codes_path: str | Path, segments_path: str | Path) -> dict[s
             "gold_segments": Path(segments_path).as_posix(),
             "gold_segments_sha256": sha256_file(segments_path),
             "coders": coders}
+
+
+def load_second_coding(path: str | Path, codebook: Codebook, known: set[str]
+                       ) -> tuple[list[str], dict[str, set[str]]]:
+    """A second coder's codes for a sample of a gold set (``segment_id, code, ...``).
+
+    The sample is every segment id in the file, in file order; a passage the coder found no
+    code for has one row with an empty code, as in the first coder's file.
+    """
+    sample: list[str] = []
+    codes: dict[str, set[str]] = {}
+    for line, row in enumerate(read_csv(path, ["segment_id", "code"]), start=2):
+        sid, code = (row["segment_id"] or "").strip(), (row["code"] or "").strip()
+        if not sid:
+            raise InputError(path, "empty segment_id", line=line, field="segment_id")
+        if sid not in known:
+            raise InputError(path, f"segment {sid!r} is not in the held-out texts",
+                             line=line, field="segment_id")
+        if code and code not in codebook.by_id:
+            raise InputError(path, f"unknown code {code!r} (codebook {codebook.version}); "
+                             "use an id from the codebook", line=line, field="code")
+        if sid not in codes:
+            sample.append(sid)
+            codes[sid] = set()
+        if code:
+            codes[sid].add(code)
+    if not sample:
+        raise InputError(path, "no coded passages")
+    return sample, codes
+
+
+def compare_with_second_coder(codebook: Codebook, sample: list[str],
+                              first: dict[str, set[str]], second: dict[str, set[str]],
+                              rules: Mapping[str, Iterable[str]], *, min_gold: int
+                              ) -> dict[str, Any]:
+    """On passages two coders coded: the second coder and the rules, each against the first.
+
+    The second coder's agreement with the first is the ceiling a tagger can be expected to
+    reach against one coder. Per code on the codes the first coder gave at least
+    ``min_gold`` passages of the sample, macro-averaged, and pooled over every (passage,
+    code) cell of the codes either side used.
+    """
+    g, s = _matrices(codebook, sample, first, second)
+    _, r = _matrices(codebook, sample, first, rules)
+    support = g.sum(axis=0)
+    used = (support > 0) | s.any(axis=0) | r.any(axis=0)
+    rows: list[dict[str, Any]] = []
+    macro: dict[str, list[float]] = {"second_coder": [], "rules": []}
+    for j, cid in enumerate(codebook.ids):
+        if support[j] < min_gold:
+            continue
+        row: dict[str, Any] = {"code": cid, "first_coder_passages": int(support[j])}
+        for name, mat in (("second_coder", s), ("rules", r)):
+            kappa = statistics(Counts.from_vectors(g[:, j], mat[:, j]))["kappa"]
+            row[f"{name}_kappa"] = nan_to_none(kappa)
+            if not np.isnan(kappa):
+                macro[name].append(kappa)
+        rows.append(row)
+    out: dict[str, Any] = {"n_passages": len(sample), "min_gold_in_sample": min_gold,
+                           "n_codes": len(rows), "codes": rows}
+    for name, mat in (("second_coder", s), ("rules", r)):
+        pooled = statistics(Counts.from_vectors(g[:, used].ravel(), mat[:, used].ravel()))
+        out[name] = {
+            "macro_kappa": nan_to_none(float(np.mean(macro[name]))) if macro[name] else None,
+            "pooled_kappa": nan_to_none(pooled["kappa"]),
+            "pooled_precision": nan_to_none(pooled["precision"]),
+            "pooled_recall": nan_to_none(pooled["recall"]),
+        }
+    return out
