@@ -31,12 +31,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate-config", help="validate config/config.yaml against its schema")
     p.add_argument("--config", default="config/config.yaml")
     p.set_defaults(func=_cmd_validate_config)
-    p = sub.add_parser("placeholder", help="write a placeholder output for a stage that is "
-                       "not built yet (says so plainly)")
-    p.add_argument("--stage", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--also", nargs="*", default=[])
-    p.set_defaults(func=_cmd_placeholder)
     for name in STAGE_CLIS:
         module = importlib.import_module(name)
         module.add_commands(sub)
@@ -48,23 +42,6 @@ def _cmd_validate_config(args: argparse.Namespace) -> None:
 
     load_config(args.config)
     print(f"{args.config}: valid")
-
-
-def _cmd_placeholder(args: argparse.Namespace) -> None:
-    from pathlib import Path
-
-    message = f"PLACEHOLDER: the {args.stage} stage is not implemented yet; no analysis was run."
-    for out in [args.out, *args.also]:
-        path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix == ".html":
-            body = f"<!doctype html><title>qualsynth</title><p><strong>{message}</strong></p>"
-        elif path.suffix in (".json", ".jsonl"):
-            body = '{"placeholder": true, "message": "' + message + '"}'
-        else:
-            body = message
-        path.write_text(body + "\n", encoding="utf-8")
-    print(message)
 
 
 def main(argv: list[str] | None = None) -> int:
