@@ -200,7 +200,7 @@ def test_holdout_check_and_in_sample_warning(project: Path) -> None:
     fine[0].update(kappa=0.2, low_agreement=True, gold_segments=6)   # enough held-out gold
     fine[1].update(kappa=0.1, low_agreement=True, gold_segments=2)   # too few to judge
     evaluation["macro"]["frequent_codes"]["kappa"] = 0.512
-    evaluation["gold"] = {"gold_segments": "data/evaluation/fresh/texts.csv",
+    evaluation["gold"] = {"gold_segments": "data/evaluation/set1/texts.csv",
                           "gold_segments_sha256": "ab" * 32, "gold_codes": "codes.csv",
                           "gold_codes_sha256": "cd" * 32, "coders": ["F1"], "role": "held-out"}
     Path("data/processed/themes/evaluation_holdout.json").write_text(
@@ -208,7 +208,7 @@ def test_holdout_check_and_in_sample_warning(project: Path) -> None:
     ctx = audits.build("config/config.yaml")
     html = audits.coding_holdout(ctx)
     assert "Held-out texts" in html and ">37<" in html and "0.51" in html
-    assert "data/evaluation/fresh/texts.csv (sha256 abababababab)" in html
+    assert "data/evaluation/set1/texts.csv (sha256 abababababab)" in html
     assert "Per-code agreement on the held-out set" in html
     assert "in-sample and optimistic" in audits.coding_overview(ctx)
     assert ctx.low_kappa[fine[0]["code"]] == 0.2
