@@ -468,7 +468,9 @@ def _second_coder(block: Any) -> str:
     return (paragraph(f"{block.get('n_passages', '?')} held-out texts were coded a second "
                       f"time, independently (second coder: {coders}). How far two readers "
                       "agree is the ceiling against which the rules' agreement with one "
-                      "reader should be judged. Macro kappa is over the "
+                      "reader should be judged; readers who share their training (or are "
+                      "instances of one language model) agree more than independent people "
+                      "would, so then it is an upper bound. Macro kappa is over the "
                       f"{block.get('n_codes', '?')} codes the first coder gave at least "
                       f"{block.get('min_gold_in_sample', '?')} texts of the sample; pooled "
                       "kappa is over every (text, code) decision.")

@@ -64,7 +64,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--gold-codes", help="their gold codes CSV: segment_id, code "
                    "(default: themes.holdout_codes)")
     p.add_argument("--second-codes", help="a second coder's codes for a sample of the texts "
-                   "(default: themes.holdout_second_codes; 'none' to skip): the second "
+                   "(default: themes.holdout_second_codes unless --texts is given; 'none' "
+                   "to skip): the second "
                    "coder and the rules are each compared with the first coder")
     p.add_argument("--iterations", type=int, help="bootstrap iterations (default from config)")
     p.add_argument("--seed", type=int, help="bootstrap seed (default from config)")
@@ -322,7 +323,10 @@ def cmd_evaluate_holdout(args: argparse.Namespace) -> None:
                                 {u["segment_id"] for u in units})
     provenance = {**gold_provenance(codes_path, texts_path), "role": "held-out"}
     extra: dict[str, Any] = {}
-    second_path = args.second_codes or settings.get("holdout_second_codes")
+    # the configured second coding belongs to the configured texts: with --texts, only an
+    # explicit --second-codes applies
+    second_path = args.second_codes or (None if args.texts
+                                         else settings.get("holdout_second_codes"))
     if second_path and second_path != "none":
         sample, second = load_second_coding(second_path, codebook, set(coded_ids))
         extra["second_coder"] = {
