@@ -95,3 +95,8 @@ def test_theme_agreement_in_sample_and_held_out(demo_run: Path) -> None:
     page = (demo_run / "reports" / "coding_evaluation.html").read_text(encoding="utf-8")
     assert "Held-out check" in page and "in-sample and optimistic" in page
     assert "Macro-averaged agreement on the held-out set" in page
+    # the configured second coding is compared on a sample of the held-out texts
+    second = held_out["second_coder"]
+    assert 0 < second["n_passages"] < held_out["n_segments"]
+    assert second["codes_file"].endswith("codes_second.csv")
+    assert "Two coders and the rules on the double-coded sample" in page
