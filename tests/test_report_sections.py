@@ -200,6 +200,7 @@ def test_holdout_check_and_in_sample_warning(project: Path) -> None:
     fine[0].update(kappa=0.2, low_agreement=True, gold_segments=6)   # enough held-out gold
     fine[1].update(kappa=0.1, low_agreement=True, gold_segments=2)   # too few to judge
     evaluation["macro"]["frequent_codes"]["kappa"] = 0.512
+    evaluation["targets"].update(macro_kappa=0.512, macro_kappa_met=False)
     evaluation["gold"] = {"gold_segments": "data/evaluation/set1/texts.csv",
                           "gold_segments_sha256": "ab" * 32, "gold_codes": "codes.csv",
                           "gold_codes_sha256": "cd" * 32, "coders": ["F1"], "role": "held-out"}
@@ -216,6 +217,8 @@ def test_holdout_check_and_in_sample_warning(project: Path) -> None:
     assert in_sample_low <= set(ctx.low_kappa)
     methods = synthesis.methods(synthesis.build("config/config.yaml"))
     assert "On a held-out set of 37 texts" in methods and "in-sample" in methods
+    assert "Target macro kappa 0.6 on these new texts" in methods
+    assert "NOT met (0.51)" in methods
     assert "coded a second time" not in html and "a second coder" not in methods
     evaluation["second_coder"] = {
         "n_passages": 12, "n_codes": 4, "min_gold_in_sample": 5, "coders": ["S2"],

@@ -547,6 +547,12 @@ def _coding_paragraph(ctx: Context) -> str:
         text += (f"On a held-out set of {held.data.get('n_segments', '?')} texts the rules "
                  f"were never refined on: macro F1 {_ci(an._metric(hmacro, 'f1'))}, macro "
                  f"Cohen's kappa {_ci(an._metric(hmacro, 'kappa'))}{over}. ")
+        htargets = held.data.get("targets")
+        if isinstance(htargets, dict) and isinstance(htargets.get("macro_kappa"), (int, float)):
+            text += (f"Target macro kappa {htargets.get('macro_kappa_min')} on these new texts "
+                     f"({htargets.get('applies_to', 'frequent codes')}): "
+                     f"{'met' if htargets.get('macro_kappa_met') else 'NOT met'} "
+                     f"({htargets['macro_kappa']:.2f}). ")
         second = held.data.get("second_coder")
         if isinstance(second, dict):
             two = (second.get("second_coder") or {}).get("pooled_kappa")
