@@ -20,6 +20,7 @@ from qualsynth.report.tables import (
     definition_list,
     details,
     esc,
+    fmt_num,
     notice,
     paragraph,
     share_pct,
@@ -460,10 +461,10 @@ def _second_coder(block: Any) -> str:
     for key, label in (("second_coder", "Second coder"), ("rules", "The rules")):
         entry = block.get(key) or {}
         rows.append({"Compared with the first coder": label,
-                     "Pooled kappa": _fmt(entry.get("pooled_kappa")),
-                     "Macro kappa": _fmt(entry.get("macro_kappa")),
-                     "Pooled precision": _fmt(entry.get("pooled_precision")),
-                     "Pooled recall": _fmt(entry.get("pooled_recall"))})
+                     "Pooled kappa": fmt_num(entry.get("pooled_kappa")),
+                     "Macro kappa": fmt_num(entry.get("macro_kappa")),
+                     "Pooled precision": fmt_num(entry.get("pooled_precision")),
+                     "Pooled recall": fmt_num(entry.get("pooled_recall"))})
     coders = ", ".join(block.get("coders") or []) or "-"
     return (paragraph(f"{block.get('n_passages', '?')} held-out texts were coded a second "
                       f"time, independently (second coder: {coders}). How far two readers "
@@ -476,10 +477,6 @@ def _second_coder(block: Any) -> str:
                       "kappa is over every (text, code) decision.")
             + table_html(pd.DataFrame(rows), caption="Two coders and the rules on the "
                          "double-coded sample"))
-
-
-def _fmt(value: Any) -> str:
-    return "-" if not isinstance(value, (int, float)) else f"{value:.2f}"
 
 
 def coding_table(ctx: Context) -> str:

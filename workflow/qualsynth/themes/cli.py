@@ -294,7 +294,6 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 
 def cmd_evaluate_holdout(args: argparse.Namespace) -> None:
     from qualsynth.errors import InputError
-    from qualsynth.io import sha256_file
     from qualsynth.themes.codebook import load_codebook
     from qualsynth.themes.engine import Engine
     from qualsynth.themes.evaluate import (
@@ -303,7 +302,6 @@ def cmd_evaluate_holdout(args: argparse.Namespace) -> None:
         gold_provenance,
         load_gold,
         load_holdout_texts,
-        load_second_coding,
     )
     from qualsynth.themes.matrices import segment_codes
 
@@ -328,13 +326,14 @@ def cmd_evaluate_holdout(args: argparse.Namespace) -> None:
     second_path = args.second_codes or (None if args.texts
                                          else settings.get("holdout_second_codes"))
     if second_path and second_path != "none":
-        sample, second = load_second_coding(second_path, codebook, set(coded_ids))
+        # the second coder's file lists its own sample: every passage in it, in file order
+        sample, second = load_gold(second_path, second_path, codebook, set(coded_ids))
+        source = gold_provenance(second_path, second_path)
         extra["second_coder"] = {
             **compare_with_second_coder(codebook, sample, gold, second, predicted,
                                         min_gold=SECOND_CODER_MIN_GOLD),
-            "codes_file": Path(second_path).as_posix(),
-            "codes_sha256": sha256_file(second_path),
-            "coders": gold_provenance(second_path, texts_path)["coders"]}
+            "codes_file": source["gold_codes"], "codes_sha256": source["gold_codes_sha256"],
+            "coders": source["coders"]}
     result = _score_and_write(args, settings, codebook, coded_ids, gold, predicted, units,
                               provenance, extra)
     macro = result["macro"]["frequent_codes"]

@@ -48,7 +48,7 @@ def load_gold(codes_path: str | Path, segments_path: str | Path, codebook: Codeb
             raise InputError(segments_path, "empty segment_id", line=line, field="segment_id")
         if sid not in known_segments:
             raise InputError(segments_path, f"segment {sid!r} is not in the segments being "
-                             "evaluated; the gold was coded on a different corpus build",
+                             "evaluated (was the gold coded on a different corpus build?)",
                              line=line, field="segment_id")
         if sid not in seen:
             seen.add(sid)
@@ -275,35 +275,6 @@ def gold_provenance(codes_path: str | Path, segments_path: str | Path) -> dict[s
             "gold_segments": Path(segments_path).as_posix(),
             "gold_segments_sha256": sha256_file(segments_path),
             "coders": coders}
-
-
-def load_second_coding(path: str | Path, codebook: Codebook, known: set[str]
-                       ) -> tuple[list[str], dict[str, set[str]]]:
-    """A second coder's codes for a sample of a gold set (``segment_id, code, ...``).
-
-    The sample is every segment id in the file, in file order; a passage the coder found no
-    code for has one row with an empty code, as in the first coder's file.
-    """
-    sample: list[str] = []
-    codes: dict[str, set[str]] = {}
-    for line, row in enumerate(read_csv(path, ["segment_id", "code"]), start=2):
-        sid, code = (row["segment_id"] or "").strip(), (row["code"] or "").strip()
-        if not sid:
-            raise InputError(path, "empty segment_id", line=line, field="segment_id")
-        if sid not in known:
-            raise InputError(path, f"segment {sid!r} is not in the held-out texts",
-                             line=line, field="segment_id")
-        if code and code not in codebook.by_id:
-            raise InputError(path, f"unknown code {code!r} (codebook {codebook.version}); "
-                             "use an id from the codebook", line=line, field="code")
-        if sid not in codes:
-            sample.append(sid)
-            codes[sid] = set()
-        if code:
-            codes[sid].add(code)
-    if not sample:
-        raise InputError(path, "no coded passages")
-    return sample, codes
 
 
 def compare_with_second_coder(codebook: Codebook, sample: list[str],
