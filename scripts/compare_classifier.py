@@ -1,0 +1,133 @@
+#!/usr/bin/env python
+"""Would a supervised word model code better than the rules? Leave one gold set out.
+
+A baseline for the theme rules, in the spirit of NVivo's "autocode using existing coding
+patterns": for every code, a logistic regression over TF-IDF word and word-pair features
+(scikit-learn, class weights balanced, probability >= 0.5), trained on the gold coding of
+every set but one and scored on the one left out. The rules are scored on the same set.
+
+Sets: the demo gold (de-identified segments, as the pipeline tags them) and every
+``data/evaluation/set*/`` (``texts.csv`` + ``codes.csv``). The classifier never sees the
+set it is scored on; the rules may have been refined on it (the codebook's changelog and
+``data/evaluation/README.md`` say which), so compare the two only on sets held out from
+the codebook.
+
+Usage (from the repository root; about 15 s):
+
+    .venv/bin/python scripts/compare_classifier.py
+    .venv/bin/python scripts/compare_classifier.py --codebook /tmp/codebook-1.4.0.yaml
+
+Prints a Markdown table: per held-out set, macro kappa, precision and recall over the codes
+with at least ``themes.min_gold_segments`` gold segments in it, and how many of those codes
+have recall below 0.8, for the rules and the classifier.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow"))
+
+def load_sets(config: dict[str, Any], settings: dict[str, Any], codebook: Any
+              ) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, set[str]]]:
+    """(units, segment id -> set name, segment id -> gold codes) for the demo gold and every
+    evaluation set."""
+    from qualsynth.themes.evaluate import load_gold, load_holdout_texts
+    from qualsynth.themes.tables import load_segments
+
+    processed = Path(config.get("processed_dir", "data/processed"))
+    segments = {s["segment_id"]: s for s in load_segments(processed / "deid" / "segments.jsonl")}
+    coded, gold = load_gold(settings["gold_codes"], settings["gold_segments"], codebook,
+                            set(segments))
+    units = [segments[sid] for sid in coded]
+    set_of = dict.fromkeys(coded, "demo")
+    for folder in sorted((REPO / "data" / "evaluation").glob("set*")):
+        texts = load_holdout_texts(folder / "texts.csv")
+        ids, set_gold = load_gold(folder / "codes.csv", folder / "texts.csv", codebook,
+                                  {u["segment_id"] for u in texts})
+        units += texts
+        gold.update(set_gold)
+        set_of.update(dict.fromkeys(ids, folder.name))
+    return units, set_of, gold
+
+
+def classifier_predictions(codebook: Any, train: list[str], test: list[str],
+                           text: dict[str, str], gold: dict[str, set[str]], seed: int
+                           ) -> dict[str, set[str]]:
+    """Codes predicted for ``test`` by one classifier per code trained on ``train``."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
+                                 stop_words="english")
+    x_train = vectorizer.fit_transform([text[s] for s in train])
+    x_test = vectorizer.transform([text[s] for s in test])
+    rolled = {s: codebook.with_ancestors(gold[s]) for s in train}
+    predicted: dict[str, set[str]] = {s: set() for s in test}
+    for code in codebook.ids:
+        y = np.array([code in rolled[s] for s in train])
+        if y.sum() < 3:
+            continue
+        model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000,
+                                   random_state=seed).fit(x_train, y)
+        for sid, p in zip(test, model.predict_proba(x_test)[:, 1], strict=True):
+            if p >= 0.5:
+                predicted[sid].add(code)
+    return predicted
+
+
+def summary_cells(result: dict[str, Any]) -> str:
+    """Macro kappa, precision, recall and codes below the recall target, as table cells."""
+    macro = result["macro"]["frequent_codes"]
+    below = len(result["targets"]["codes_below_recall_target"])
+    return (f"{macro['kappa']:.2f} | {macro['precision']:.2f} | {macro['recall']:.2f} | "
+            f"{below} of {macro['n_codes']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from qualsynth.config import load_config
+    from qualsynth.themes.cli import _settings
+    from qualsynth.themes.codebook import load_codebook
+    from qualsynth.themes.engine import Engine
+    from qualsynth.themes.evaluate import evaluate
+    from qualsynth.themes.matrices import segment_codes
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--config", default=str(REPO / "config" / "config.yaml"))
+    parser.add_argument("--codebook", help="codebook for the rules (default: the config's)")
+    parser.add_argument("--seed", type=int, default=20240517)
+    args = parser.parse_args(argv)
+
+    config = load_config(args.config)
+    settings = _settings(config)
+    codebook = load_codebook(args.codebook or settings["codebook"])
+    units, set_of, gold = load_sets(config, settings, codebook)
+    text = {u["segment_id"]: u["text"] for u in units}
+    engine = Engine(codebook, settings["scope"], settings["cooccurrence_window"])
+    rules = segment_codes(codebook, list(engine.tag_units(units)))
+
+    print(f"Rules: codebook {codebook.version}. Classifier: trained on every other set.\n")
+    print("| held-out set | passages | rules kappa | rules P | rules R | rules codes "
+          "R < 0.8 | classifier kappa | classifier P | classifier R | classifier codes "
+          "R < 0.8 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name in sorted(set(set_of.values()), key=lambda n: (n != "demo", n)):
+        test = [s for s, n in set_of.items() if n == name]
+        train = [s for s, n in set_of.items() if n != name]
+        clf = classifier_predictions(codebook, train, test, text, gold, args.seed)
+        cells = [summary_cells(evaluate(codebook, test, {s: gold[s] for s in test}, predicted,
+                                        iterations=0, seed=args.seed, low_kappa=0.41,
+                                        min_gold=settings["min_gold_segments"]))
+                 for predicted in (rules, clf)]
+        print(f"| {name} | {len(test)} | " + " | ".join(cells) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""The supervised baseline of scripts/compare_classifier.py learns codes from words."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from qualsynth.themes.codebook import load_codebook
+from themes_fixtures import small_codebook, write_codebook
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location(
+        "compare_classifier", REPO / "scripts" / "compare_classifier.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_classifier_learns_a_code_from_its_words_and_skips_rare_codes(tmp_path: Path) -> None:
+    codebook = load_codebook(write_codebook(tmp_path / "cb.yaml", small_codebook()))
+    fillers = ["the meeting ran late", "we talked about the plan", "nothing much changed",
+               "the board met on tuesday", "people were tired", "the room was cold"]
+    text, gold, train = {}, {}, []
+    for i, filler in enumerate(fillers * 2):
+        sid = f"r{i}"
+        text[sid], gold[sid] = f"vacancies and advertising for nurses, {filler}", \
+            {"workforce.recruitment"}
+        train.append(sid)
+        sid = f"o{i}"
+        text[sid], gold[sid] = f"{filler} and the weather", set()
+        train.append(sid)
+    text["w0"], gold["w0"] = "waits of 12 weeks wait in the meeting", {"waits"}   # 1 example
+    train.append("w0")
+    text["t1"] = "more vacancies, so more advertising for nurses"
+    text["t2"] = "the weather was cold and the board met"
+    predicted = _script().classifier_predictions(codebook, train, ["t1", "t2"], text, gold,
+                                                 seed=1)
+    assert predicted["t1"] == {"workforce.recruitment", "workforce"}   # parent rolled up
+    assert predicted["t2"] == set()
+    assert all("waits" not in codes for codes in predicted.values())   # < 3 examples: no model
