@@ -10,7 +10,8 @@ from qualsynth.themes.codebook import load_codebook
 from qualsynth.themes.evaluate import load_gold, load_holdout_texts
 
 REPO = Path(__file__).resolve().parents[1]
-SETS = sorted(p for p in (REPO / "data" / "evaluation").glob("set*") if p.is_dir())
+SETS = sorted((p for p in (REPO / "data" / "evaluation").glob("set*") if p.is_dir()),
+              key=lambda p: int(p.name.removeprefix("set")))
 STUDIES = {"workforce", "dementia", "place", "quality"}
 # identifiers that must never appear in fictional evaluation text (pseudonyms are bracketed)
 IDENTIFIER = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"            # email
