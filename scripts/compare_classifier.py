@@ -112,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="classifier probability at which a code is given (default 0.5)")
     parser.add_argument("--exclude", nargs="*", default=[], metavar="SET",
                         help="evaluation sets to leave out entirely, e.g. set4")
+    parser.add_argument("--learning-curve", metavar="SET",
+                        help="instead: score SET with classifiers trained on random samples "
+                             "of growing size drawn from every other set (3 draws each)")
     args = parser.parse_args(argv)
 
     config = load_config(args.config)
@@ -122,6 +125,13 @@ def main(argv: list[str] | None = None) -> int:
     engine = Engine(codebook, settings["scope"], settings["cooccurrence_window"])
     rules = segment_codes(codebook, list(engine.tag_units(units)))
 
+    def score(test: list[str], predicted: dict[str, Any]) -> dict[str, Any]:
+        return evaluate(codebook, test, {s: gold[s] for s in test}, predicted, iterations=0,
+                        seed=args.seed, low_kappa=0.41, min_gold=settings["min_gold_segments"])
+
+    if args.learning_curve:
+        return learning_curve(args.learning_curve, set_of, rules, score, codebook, text, gold,
+                              args.seed, args.threshold)
     print(f"Rules: codebook {codebook.version}. Classifier: trained on every other set, "
           f"probability >= {args.threshold}.\n")
     print("| held-out set | passages | rules kappa | rules R | rules codes R < 0.8 "
@@ -134,11 +144,38 @@ def main(argv: list[str] | None = None) -> int:
         clf = classifier_predictions(codebook, train, test, text, gold, args.seed,
                                      args.threshold)
         either = {s: set(rules.get(s, {})) | clf[s] for s in test}
-        cells = [summary_cells(evaluate(codebook, test, {s: gold[s] for s in test}, predicted,
-                                        iterations=0, seed=args.seed, low_kappa=0.41,
-                                        min_gold=settings["min_gold_segments"]))
-                 for predicted in (rules, clf, either)]
+        cells = [summary_cells(score(test, predicted)) for predicted in (rules, clf, either)]
         print(f"| {name} | {len(test)} | " + " | ".join(cells) + " |")
+    return 0
+
+
+def learning_curve(held: str, set_of: dict[str, str], rules: Any, score: Any, codebook: Any,
+                   text: dict[str, str], gold: dict[str, set[str]], seed: int,
+                   threshold: float) -> int:
+    """Macro kappa on ``held`` as the classifier's training sample grows (mean of 3 draws)."""
+    test = [s for s, n in set_of.items() if n == held]
+    if not test:
+        raise SystemExit(f"--learning-curve: no set named {held!r}")
+    pool = sorted(s for s, n in set_of.items() if n != held)
+    sizes = [n for n in range(200, len(pool) - 100, 200)] + [len(pool)]
+    print(f"Held-out set {held} ({len(test)} passages); rules: codebook {codebook.version}, "
+          f"macro kappa | recall | codes recall < 0.8: {summary_cells(score(test, rules))}.\n")
+    print("| training passages | classifier kappa | either kappa | either codes R < 0.8 |")
+    print("|---:|---:|---:|---:|")
+    rng = np.random.default_rng(seed)
+    for size in sizes:
+        draws = 1 if size == len(pool) else 3
+        kappas, either_kappas, below = [], [], []
+        for _ in range(draws):
+            train = sorted(rng.choice(pool, size=size, replace=False).tolist())
+            clf = classifier_predictions(codebook, train, test, text, gold, seed, threshold)
+            either = {s: set(rules.get(s, {})) | clf[s] for s in test}
+            kappas.append(score(test, clf)["macro"]["frequent_codes"]["kappa"])
+            r = score(test, either)
+            either_kappas.append(r["macro"]["frequent_codes"]["kappa"])
+            below.append(len(r["targets"]["codes_below_recall_target"]))
+        print(f"| {size} | {np.mean(kappas):.2f} | {np.mean(either_kappas):.2f} | "
+              f"{np.mean(below):.0f} |")
     return 0
 
 
