@@ -23,12 +23,41 @@ MATRIX_BY = THEMES_CFG.get("matrix_by",
                            ["study", "ics_label", "sector", "role", "time_point", "participant"])
 SUMMARIES = sorted(str(p) for p in _ThemesPath(THEMES_CFG.get("summaries_dir",
                                                              "config/summaries")).glob("*.csv"))
+# Coding patterns (opt-in): codes learned from gold coding, added after the rules.
+PATTERNS_CFG = THEMES_CFG.get("patterns") or {}
+PATTERNS = f"{THEMES_DIR}/patterns.json" if PATTERNS_CFG.get("enabled") else ""
+PATTERN_SETS = [f"{d}/{f}" for d in PATTERNS_CFG.get("train_sets") or []
+                for f in ("texts.csv", "codes.csv")]
+PATTERN_GOLD = [GOLD_CODES, GOLD_SEGMENTS] if PATTERNS_CFG.get("use_demo_gold", True) \
+    and HAVE_GOLD else []
+
+
+rule themes_patterns:
+    input:
+        segments=rules.deidentify.output.segments,
+        codebook=CODEBOOK,
+        gold=PATTERN_GOLD,
+        sets=PATTERN_SETS,
+    output:
+        model=f"{THEMES_DIR}/patterns.json",
+    log:
+        f"{LOGS}/themes/patterns.log",
+    conda:
+        "../../environment.yml"
+    params:
+        qs=QS,
+        config=CONFIG,
+        settings=config_hash("themes"),
+    shell:
+        "{params.qs} fit-patterns --config {params.config} --segments {input.segments} "
+        "--codebook {input.codebook} --out {output.model} 2> {log}"
 
 
 rule themes:
     input:
         segments=rules.deidentify.output.segments,
         codebook=CODEBOOK,
+        patterns=[PATTERNS] if PATTERNS else [],
     output:
         codings=f"{THEMES_DIR}/codings.csv",
         segment_codes=f"{THEMES_DIR}/segment_codes.csv",
@@ -40,9 +69,10 @@ rule themes:
         qs=QS,
         config=CONFIG,
         settings=config_hash("themes"),
+        patterns=f"--patterns {PATTERNS}" if PATTERNS else "",
     shell:
         "{params.qs} tag --config {params.config} --segments {input.segments} "
-        "--codebook {input.codebook} "
+        "--codebook {input.codebook} {params.patterns} "
         "--codings {output.codings} --segment-codes {output.segment_codes} 2> {log}"
 
 
@@ -109,6 +139,7 @@ rule themes_holdout:
         texts=HOLDOUT_TEXTS,
         gold_codes=HOLDOUT_CODES,
         second_codes=[HOLDOUT_SECOND] if HOLDOUT_SECOND else [],
+        patterns=[PATTERNS] if PATTERNS else [],
     output:
         json=f"{THEMES_DIR}/evaluation_holdout.json",
         csv=f"{THEMES_DIR}/evaluation_holdout.csv",
@@ -122,9 +153,11 @@ rule themes_holdout:
         settings=config_hash("themes", "studies"),
         second=f"--second-codes {_shlex.quote(HOLDOUT_SECOND)}" if HOLDOUT_SECOND
         else "--second-codes none",
+        patterns=f"--patterns {PATTERNS}" if PATTERNS else "",
     shell:
         "{params.qs} evaluate-holdout --config {params.config} --codebook {input.codebook} "
         "--texts {input.texts:q} --gold-codes {input.gold_codes:q} {params.second} "
+        "{params.patterns} "
         "--out {output.json} --csv {output.csv} 2> {log}"
 
 

@@ -26,7 +26,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--codebook", help="codebook YAML (default: themes.codebook)")
     p.add_argument("--codings", required=True, help="output codings.csv")
     p.add_argument("--segment-codes", required=True, help="output segment_codes.csv")
+    p.add_argument("--patterns", help="coding-patterns model from `fit-patterns`: its codes "
+                   "are added after the rules'")
     p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("fit-patterns", help="learn coding patterns from gold coding "
+                       "(themes.patterns): one linear model per code, written as JSON")
+    p.add_argument("--config", default="config/config.yaml")
+    p.add_argument("--segments", help="de-identified segments JSONL (for the demo gold)")
+    p.add_argument("--codebook", help="codebook YAML (default: themes.codebook)")
+    p.add_argument("--out", required=True, help="output patterns.json")
+    p.set_defaults(func=cmd_fit_patterns)
 
     p = sub.add_parser("theme-matrices", help="case x code matrices and framework matrices "
                        "(CSV + XLSX) from the codings")
@@ -67,6 +77,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    "(default: themes.holdout_second_codes unless --texts is given; 'none' "
                    "to skip): the second "
                    "coder and the rules are each compared with the first coder")
+    p.add_argument("--patterns", help="coding-patterns model from `fit-patterns` (as `tag` "
+                   "used it)")
     p.add_argument("--iterations", type=int, help="bootstrap iterations (default from config)")
     p.add_argument("--seed", type=int, help="bootstrap seed (default from config)")
     p.add_argument("--out", required=True, help="output evaluation_holdout.json")
@@ -170,12 +182,21 @@ def cmd_tag(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     engine = Engine(codebook, settings["scope"], settings["cooccurrence_window"])
     codings = list(engine.tag_units(segments))
+    learned = 0
+    if args.patterns:
+        from qualsynth.themes.patterns import load_patterns, pattern_codings
+
+        extra = list(pattern_codings(load_patterns(args.patterns, codebook), codebook,
+                                     segments))
+        learned = len(extra)
+        codings += extra
     elapsed = time.perf_counter() - start
     write_codings(args.codings, codings)
     coded = segment_codes(codebook, codings)
     write_csv(args.segment_codes, SEGMENT_CODE_COLUMNS, segment_code_rows(segments, coded))
     _log(f"tag: codebook {codebook.version} ({codebook.hash[:12]}); {len(segments)} segments, "
-         f"{len(codings)} codings, {len(coded)} segments with at least one code; "
+         f"{len(codings)} codings ({learned} from coding patterns), {len(coded)} segments "
+         "with at least one code; "
          f"{len(segments) / max(elapsed, 1e-9):.0f} segments/s")
 
 
@@ -262,6 +283,27 @@ def _score_and_write(args: argparse.Namespace, settings: dict[str, Any], codeboo
     return result
 
 
+def cmd_fit_patterns(args: argparse.Namespace) -> None:
+    from qualsynth.themes.codebook import load_codebook
+    from qualsynth.themes.patterns import fit_patterns, load_training
+    from qualsynth.themes.tables import load_segments
+
+    config = _themes_config(args.config)
+    settings = _settings(config)
+    conf = settings.get("patterns") or {}
+    codebook = load_codebook(args.codebook or settings["codebook"])
+    segments = load_segments(_segments_path(config, args.segments)) \
+        if conf.get("use_demo_gold", True) and settings.get("gold_codes") else []
+    texts, gold, provenance = load_training(settings, codebook, segments, args.config)
+    model = fit_patterns(codebook, texts, gold, threshold=float(conf.get("threshold", 0.5)),
+                         min_examples=int(conf.get("min_examples", 5)),
+                         c=float(conf.get("C", 1.0)), training=provenance)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(model.to_json(), encoding="utf-8")
+    _log(f"fit-patterns: {len(texts)} coded passages; {len(model.codes)} codes modelled, "
+         f"vocabulary {len(model.vocabulary)}; threshold {model.threshold}")
+
+
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from qualsynth.themes.codebook import load_codebook
     from qualsynth.themes.evaluate import gold_provenance, load_gold
@@ -316,10 +358,16 @@ def cmd_evaluate_holdout(args: argparse.Namespace) -> None:
     studies = [s["id"] for s in config.get("studies", [])] or None
     units = load_holdout_texts(texts_path, studies)
     engine = Engine(codebook, settings["scope"], settings["cooccurrence_window"])
-    predicted = segment_codes(codebook, list(engine.tag_units(units)))
+    codings = list(engine.tag_units(units))
+    if args.patterns:
+        from qualsynth.themes.patterns import load_patterns, pattern_codings
+
+        codings += pattern_codings(load_patterns(args.patterns, codebook), codebook, units)
+    predicted = segment_codes(codebook, codings)
     coded_ids, gold = load_gold(codes_path, texts_path, codebook,
                                 {u["segment_id"] for u in units})
-    provenance = {**gold_provenance(codes_path, texts_path), "role": "held-out"}
+    provenance = {**gold_provenance(codes_path, texts_path), "role": "held-out",
+                  "coding_patterns": bool(args.patterns)}
     extra: dict[str, Any] = {}
     # the configured second coding belongs to the configured texts: with --texts, only an
     # explicit --second-codes applies
