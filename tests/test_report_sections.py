@@ -233,3 +233,20 @@ def test_holdout_check_and_in_sample_warning(project: Path) -> None:
     methods = synthesis.methods(synthesis.build("config/config.yaml"))
     assert "a second coder agreed with the first at pooled kappa 0.63" in methods
     assert "the rules at 0.47" in methods
+
+
+def test_reports_say_when_coding_patterns_added_codes(project: Path) -> None:
+    ctx = synthesis.build("config/config.yaml")
+    assert ctx.pattern_codings == 0 and ctx.coding_method == "rule-based coding"
+    assert "coding patterns" not in synthesis.methods(ctx)
+    path = project / "data/processed/themes/codings.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    # the first coding becomes a learned one, as `tag --patterns` writes it
+    lines[1] = lines[1].replace("/terms,", "/pattern,", 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ctx = synthesis.build("config/config.yaml")
+    assert ctx.pattern_codings == 1
+    methods = synthesis.methods(ctx)
+    assert "coding patterns learned from gold-coded passages (1 of" in methods
+    assert "the coding patterns learned from it" in methods
+    assert "coding patterns learned" in audits.coding_title(audits.build("config/config.yaml"))

@@ -308,8 +308,8 @@ def _review_table(ctx: Context, picked: pd.DataFrame, how: str) -> str:
 
 def coding_title(ctx: Context) -> str:
     return sc.header("Coding evaluation",
-                     "How well the rule-based theme coding agrees with the gold coding, code by "
-                     "code.", [sc.run_line(ctx)])
+                     f"How well the theme coding ({ctx.coding_method}) agrees with the gold "
+                     "coding, code by code.", [sc.run_line(ctx)])
 
 
 def _coding_frame(ctx: Context, data: Any) -> pd.DataFrame:
@@ -398,9 +398,12 @@ def coding_overview(ctx: Context) -> str:
                     "counts appear in the reports.")
     if ctx.inputs.gold_used_for_rules:
         out += notice("The codebook's rules were refined against this gold coding "
-                      "(config themes.gold_used_for_rules), so these figures are in-sample "
-                      "and optimistic. The held-out check below measures the rules on text "
-                      "they were never refined on.", kind="warning")
+                      "(config themes.gold_used_for_rules)"
+                      + (" and the coding patterns were trained on it" if ctx.pattern_codings
+                         else "")
+                      + ", so these figures are in-sample and optimistic. The held-out check "
+                      "below measures the coding on text it was never refined on.",
+                      kind="warning")
     out += _macro_table(data, "Macro-averaged agreement") + definition_list(pairs)
     by_study = data.get("by_study")
     if isinstance(by_study, dict) and by_study:
@@ -446,9 +449,13 @@ def coding_holdout(ctx: Context) -> str:
             rows.append(row)
         table = table_html(pd.DataFrame(rows), caption="Per-code agreement on the held-out "
                            "set", html_columns=("Code",))
+    learned = bool((data.get("gold") or {}).get("coding_patterns"))
     return (paragraph("The same rules applied to a separate gold set: texts written and "
-                      "coded after the rules were fixed and never used to refine them. This "
-                      "is the estimate of how the automatic coding does on new material.")
+                      "coded after the rules were fixed and never used to refine them"
+                      + (", with the coding patterns, which were not trained on them"
+                         if learned else "")
+                      + ". This is the estimate of how the automatic coding does on new "
+                      "material.")
             + _macro_table(data, "Macro-averaged agreement on the held-out set")
             + definition_list(pairs) + _second_coder(data.get("second_coder")) + table)
 

@@ -60,6 +60,21 @@ class Context:
         return {s["id"]: s["kind"] for s in self.studies}
 
     @property
+    def pattern_codings(self) -> int:
+        """Codings added by coding patterns (learned from gold coding), not by the rules."""
+        if self.codings is None or "rule" not in self.codings:
+            return 0
+        return int(self.codings["rule"].astype(str).str.endswith("/pattern").sum())
+
+    @property
+    def coding_method(self) -> str:
+        """How the theme codes were assigned, for sentences in the reports."""
+        if self.pattern_codings:
+            return ("rule-based coding plus coding patterns learned from gold-coded "
+                    "passages")
+        return "rule-based coding"
+
+    @property
     def themes_ok(self) -> bool:
         return self.segments is not None and self.coded is not None
 

@@ -430,12 +430,12 @@ def quote_traces(ctx: Context) -> str:
                       "segment in data/processed/deid/segments.jsonl")
 
 
-def machine_human_table() -> str:
+def machine_human_table(method: str = "rule-based coding") -> str:
     """What in the reports is machine output and what is human-written."""
     rows = [
         ("Participant counts and tables", "computed from the de-identified register "
          "attributes", MACHINE),
-        ("Theme counts, prevalence, heatmaps", "rule-based coding against the codebook "
+        ("Theme counts, prevalence, heatmaps", f"{method} against the codebook "
          "(indexing in the Framework Method)", MACHINE),
         ("Candidate extracts and illustrative quotes", "ranked by the pipeline from coded "
          "segments; a researcher chooses what is quoted in a paper", MACHINE),

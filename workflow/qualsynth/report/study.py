@@ -70,9 +70,9 @@ def about(ctx: Context, study: str) -> str:
     n_people = seg["participant_id"].nunique()
     text = (f"This report indexes {len(seg)} segments of participant speech from {n_people} "
             f"participants ({seg['document'].nunique()} documents). Counts, prevalence, the "
-            f"framework matrix extracts and the quotes are machine output of rule-based "
-            f"coding against the codebook; they support, and do not replace, the research "
-            f"team's reading of the transcripts. Prevalence is always shown with its "
+            f"framework matrix extracts and the quotes are machine output of "
+            f"{ctx.coding_method} against the codebook; they support, and do not replace, "
+            f"the research team's reading of the transcripts. Prevalence is always shown with its "
             f"denominator: participants who raised a theme / participants in the group.")
     warn = ""
     if ctx.low_kappa:

@@ -55,7 +55,7 @@ def about(ctx: Context) -> str:
         "This report brings the programme's studies together: where they converge, where "
         "they differ (by study, ICS, sector and time point) and what leaders do, using the "
         "same codebook across all studies. It is a first draft for the research team: every "
-        "count is machine output of rule-based coding with its denominator, and every quote "
+        f"count is machine output of {ctx.coding_method} with its denominator, and every quote "
         "is a machine-selected candidate with a trace id. Interpretation is for the team to "
         "write.") + badge(MACHINE)]
     rows = [{"Study": ctx.labels[s["id"]], "Lens": s["lens"],
@@ -485,14 +485,17 @@ def methods(ctx: Context) -> str:
                                + (topics.reason or str(topics.data.get("status")))
                                + "."))
     parts.append("<h3>What is machine output and what is human-written</h3>")
-    parts.append(sc.machine_human_table())
+    parts.append(sc.machine_human_table(ctx.coding_method))
     parts.append("<h3>Limitations</h3>")
     limits = [
         "Prevalence counts how many participants mentioned a theme, not how important it "
         "was to them; small denominators (see n in every table) make shares unstable.",
         "Rule-based coding finds explicit wording; implicit or ironic references are "
         "missed, and some matches are false positives. Agreement figures above quantify "
-        "this where a gold-coded sample exists.",
+        "this where a gold-coded sample exists."
+        + (" Coding patterns learned from gold-coded passages add codes the rules miss; "
+           "they reproduce that coding's habits, and their evidence is the words that "
+           "weighed most, not a rule." if ctx.pattern_codings else ""),
         "Survey free-text answers are short, so survey prevalence is not directly "
         "comparable with interview prevalence.",
         "Attributions use region-level ICS labels; the map shows 2022 ICB boundaries, "
@@ -514,8 +517,11 @@ def _coding_paragraph(ctx: Context) -> str:
     hashes = sorted(set(ctx.codings["codebook_hash"].dropna().astype(str))) \
         if ctx.codings is not None and "codebook_hash" in ctx.codings else []
     head = (f"Coding. Rule-based indexing against the codebook"
-            f"{' (hash ' + ', '.join(h[:12] for h in hashes) + ')' if hashes else ''}; "
-            f"{len(ctx.codes)} codes shown. ")
+            f"{' (hash ' + ', '.join(h[:12] for h in hashes) + ')' if hashes else ''}"
+            + (f", plus coding patterns learned from gold-coded passages ({ctx.pattern_codings}"
+               f" of {len(ctx.codings)} codings; rule ids ending /pattern)"
+               if ctx.pattern_codings and ctx.codings is not None else "")
+            + f"; {len(ctx.codes)} codes shown. ")
     if not ev.ok:
         reason = ev.reason or ""
         if "does not exist" in reason:
@@ -538,14 +544,16 @@ def _coding_paragraph(ctx: Context) -> str:
         text += (f"Target macro kappa {targets.get('macro_kappa_min')}: "
                  f"{'met' if targets.get('macro_kappa_met') else 'NOT met'}. ")
     if ctx.inputs.gold_used_for_rules:
-        text += ("The rules were refined on this gold, so these figures are in-sample "
-                 "(optimistic). ")
+        text += ("The rules were refined on this gold"
+                 + (" and the coding patterns learned from it" if ctx.pattern_codings else "")
+                 + ", so these figures are in-sample (optimistic). ")
     held = ctx.inputs.themes_holdout
     if held.ok and isinstance(held.data, dict):
         hmacro = an.macro_block(held.data)
         over = f" over {hmacro['n_codes']} codes" if hmacro.get("n_codes") else ""
+        nor = " nor the patterns trained on" if ctx.pattern_codings else ""
         text += (f"On a held-out set of {held.data.get('n_segments', '?')} texts the rules "
-                 f"were never refined on: macro F1 {_ci(an._metric(hmacro, 'f1'))}, macro "
+                 f"were never refined on{nor}: macro F1 {_ci(an._metric(hmacro, 'f1'))}, macro "
                  f"Cohen's kappa {_ci(an._metric(hmacro, 'kappa'))}{over}. ")
         htargets = held.data.get("targets")
         if isinstance(htargets, dict) and isinstance(htargets.get("macro_kappa"), (int, float)):
