@@ -457,15 +457,17 @@ def coding_holdout(ctx: Context) -> str:
                       + ". This is the estimate of how the automatic coding does on new "
                       "material.")
             + _macro_table(data, "Macro-averaged agreement on the held-out set")
-            + definition_list(pairs) + _second_coder(data.get("second_coder")) + table)
+            + definition_list(pairs) + _second_coder(data.get("second_coder"), learned)
+            + table)
 
 
-def _second_coder(block: Any) -> str:
+def _second_coder(block: Any, learned: bool = False) -> str:
     """The rules next to a second coder, each against the first, on the double-coded sample."""
     if not isinstance(block, dict):
         return ""
     rows = []
-    for key, label in (("second_coder", "Second coder"), ("rules", "The rules")):
+    tagger = "The rules and coding patterns" if learned else "The rules"
+    for key, label in (("second_coder", "Second coder"), ("rules", tagger)):
         entry = block.get(key) or {}
         rows.append({"Compared with the first coder": label,
                      "Pooled kappa": fmt_num(entry.get("pooled_kappa")),
