@@ -5,10 +5,13 @@ Usage (from the repository root):
 
     .venv/bin/python scripts/bench_themes.py                       # demo + 40,000 segments
     .venv/bin/python scripts/bench_themes.py --segments PATH --target 10000
+    .venv/bin/python scripts/bench_themes.py --patterns data/processed/themes/patterns.json
 
 The replicated corpus copies the de-identified segments under new ids until it has
 ``--target`` segments (1,000 interviews are about 40,000 segments). Reported: codebook
-compile time, tagging time (sentence split + rules, one process) and segments/second.
+compile time, tagging time (sentence split + rules, one process) and segments/second; with
+``--patterns``, the same with the coding patterns applied after the rules (model loading
+timed separately).
 Timing only; no output files are written.
 """
 
@@ -39,9 +42,13 @@ def _replicate(segments: list[dict], target: int) -> list[dict]:
     return out
 
 
-def _time_tagging(engine, segments: list[dict]) -> tuple[float, int]:
+def _time_tagging(engine, segments: list[dict], patterns=None) -> tuple[float, int]:
     start = time.perf_counter()
     n = sum(1 for _ in engine.tag_units(segments))
+    if patterns is not None:
+        from qualsynth.themes.patterns import pattern_codings
+
+        n += sum(1 for _ in pattern_codings(patterns, engine.codebook, segments))
     return time.perf_counter() - start, n
 
 
@@ -51,6 +58,7 @@ def main() -> int:
     parser.add_argument("--codebook", default=str(REPO / "config/codebook.yaml"))
     parser.add_argument("--target", type=int, default=40_000,
                         help="segments in the replicated corpus (0 to skip)")
+    parser.add_argument("--patterns", help="coding-patterns model (patterns.json) to apply too")
     args = parser.parse_args()
 
     from qualsynth.ingest.segment import split_sentences
@@ -67,12 +75,19 @@ def main() -> int:
     results = {"python": platform.python_version(), "machine": platform.machine(),
                "codebook_version": codebook.version, "rules": len(codebook.rules),
                "compile_seconds": round(compile_s, 3)}
-    elapsed, n = _time_tagging(engine, segments)
+    patterns = None
+    if args.patterns:
+        from qualsynth.themes.patterns import load_patterns
+
+        start = time.perf_counter()
+        patterns = load_patterns(args.patterns, codebook)
+        results["patterns_load_seconds"] = round(time.perf_counter() - start, 3)
+    elapsed, n = _time_tagging(engine, segments, patterns)
     results["demo"] = {"segments": len(segments), "codings": n, "seconds": round(elapsed, 2),
                        "segments_per_second": round(len(segments) / elapsed)}
     if args.target:
         big = _replicate(segments, args.target)
-        elapsed, n = _time_tagging(Engine(codebook), big)
+        elapsed, n = _time_tagging(Engine(codebook), big, patterns)
         results["replicated"] = {"segments": len(big), "codings": n,
                                  "seconds": round(elapsed, 1),
                                  "segments_per_second": round(len(big) / elapsed)}
