@@ -73,6 +73,9 @@ def test_full_run_then_nothing_to_do(tmp_path: Path) -> None:
     proc = snakemake(root, "--cores", "2")
     assert proc.returncode == 0, proc.stderr[-5000:]
     assert (root / "reports" / "index.html").exists()
+    # the mini project has no gold coding to learn from: rules alone, and the run says so
+    assert "coding with the rules alone" in proc.stderr
+    assert not (root / "processed" / "themes" / "patterns.json").exists()
     again = snakemake(root, "-n")
     assert again.returncode == 0
     assert "Nothing to be done" in again.stdout + again.stderr, again.stdout[-2000:]

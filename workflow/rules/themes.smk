@@ -23,13 +23,22 @@ MATRIX_BY = THEMES_CFG.get("matrix_by",
                            ["study", "ics_label", "sector", "role", "time_point", "participant"])
 SUMMARIES = sorted(str(p) for p in _ThemesPath(THEMES_CFG.get("summaries_dir",
                                                              "config/summaries")).glob("*.csv"))
-# Coding patterns (opt-in): codes learned from gold coding, added after the rules.
+# Coding patterns (opt-in): codes learned from gold coding, added after the rules. Like
+# the evaluation, they run only when their training files exist (a project without gold
+# coding gets the rules alone, and the run says so).
 PATTERNS_CFG = THEMES_CFG.get("patterns") or {}
-PATTERNS = f"{THEMES_DIR}/patterns.json" if PATTERNS_CFG.get("enabled") else ""
 PATTERN_SETS = [f"{d}/{f}" for d in PATTERNS_CFG.get("train_sets") or []
                 for f in ("texts.csv", "codes.csv")]
-PATTERN_GOLD = [GOLD_CODES, GOLD_SEGMENTS] if PATTERNS_CFG.get("use_demo_gold", True) \
-    and HAVE_GOLD else []
+PATTERN_GOLD = [GOLD_CODES, GOLD_SEGMENTS] if PATTERNS_CFG.get("use_demo_gold", True) else []
+_PATTERN_MISSING = [f for f in PATTERN_GOLD + PATTERN_SETS if not _ThemesPath(f).exists()]
+PATTERNS = ""
+if PATTERNS_CFG.get("enabled"):
+    if _PATTERN_MISSING or not (PATTERN_GOLD + PATTERN_SETS):
+        print("themes.patterns.enabled, but training files are missing ("
+              + (", ".join(_PATTERN_MISSING) or "none configured")
+              + "): coding with the rules alone", file=sys.stderr)
+    else:
+        PATTERNS = f"{THEMES_DIR}/patterns.json"
 
 
 rule themes_patterns:
