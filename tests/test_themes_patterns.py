@@ -164,3 +164,21 @@ def test_fit_patterns_then_tag_and_evaluate_holdout_use_it(tmp_path) -> None:
     assert result["gold"]["coding_patterns"] is True
     rec = next(c for c in result["codes"] if c["code"] == "workforce.recruitment")
     assert rec["recall"] == 1.0 and rec["precision"] == 1.0
+
+
+def test_tag_text_adds_learned_codes_after_the_rules(codebook, tmp_path) -> None:
+    texts, gold = _training()
+    model = tmp_path / "patterns.json"
+    model.write_text(fit_patterns(codebook, texts, gold, min_examples=5).to_json(),
+                     encoding="utf-8")
+    lines = tmp_path / "lines.txt"
+    lines.write_text("We recruit, but vacancies grow and advertising brings nobody.\n\n"
+                     "The room was cold.\n", encoding="utf-8")
+    code, out, err = run("tag-text", str(lines), "--codebook", str(tmp_path / "cb.yaml"),
+                         "--config", str(tmp_path / "none.yaml"), "--patterns", str(model))
+    assert code == 0, err
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["line"] for r in results] == [1, 3]
+    assert [c["rule"] for c in results[0]["codes"]] == [
+        "workforce.recruitment/terms", "workforce.recruitment/pattern"]
+    assert results[1]["codes"] == []

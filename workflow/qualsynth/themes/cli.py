@@ -93,6 +93,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="read scope and co-occurrence window defaults from here if present")
     p.add_argument("--study", help="study id of the text, for rules limited to some studies "
                    "(without it those rules do not apply)")
+    p.add_argument("--patterns", help="coding-patterns model from `fit-patterns`: its codes "
+                   "follow the rules' on each line")
     p.set_defaults(func=cmd_tag_text)
 
     p = sub.add_parser("codebook-diff", help="which segments gain or lose which codes when "
@@ -413,7 +415,17 @@ def cmd_tag_text(args: argparse.Namespace) -> None:
             raise InputError(args.file, "file not found") from None
         except UnicodeDecodeError:
             raise InputError(args.file, "not UTF-8 text") from None
+    learned: dict[str, list[dict[str, str]]] = {}
+    if args.patterns:
+        from qualsynth.themes.patterns import load_patterns, pattern_codings
+
+        units = [{"segment_id": str(n), "study": args.study or "", "text": line}
+                 for n, line in enumerate(lines, start=1) if line.strip()]
+        for c in pattern_codings(load_patterns(args.patterns, codebook), codebook, units):
+            learned.setdefault(c.segment_id, []).append(
+                {"code": c.code, "rule": c.rule, "evidence": c.evidence})
     for result in tag_lines(engine, lines, args.study):
+        result["codes"] += learned.get(str(result["line"]), [])
         # key order as documented: line, then codes (code, rule, evidence)
         print(json.dumps(result, ensure_ascii=False))
 
