@@ -36,8 +36,7 @@ def test_classifier_learns_a_code_from_its_words_and_skips_rare_codes(tmp_path: 
     train.append("w0")
     text["t1"] = "more vacancies, so more advertising for nurses"
     text["t2"] = "the weather was cold and the board met"
-    predicted = _script().classifier_predictions(codebook, train, ["t1", "t2"], text, gold,
-                                                 seed=1)
+    predicted = _script().classifier_predictions(codebook, train, ["t1", "t2"], text, gold)
     assert predicted["t1"] == {"workforce.recruitment", "workforce"}   # parent rolled up
     assert predicted["t2"] == set()
     assert all("waits" not in codes for codes in predicted.values())   # < 3 examples: no model
