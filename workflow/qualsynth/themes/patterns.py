@@ -60,9 +60,10 @@ class PatternModel:
         counts.data = 1.0 + np.log(counts.data)
         return normalize(counts.multiply(self.idf).tocsr())
 
-    def probabilities(self, texts: list[str]) -> np.ndarray:
-        """texts x codes probabilities."""
-        scores = self.features(texts) @ self.weights.T + self.intercepts
+    def probabilities(self, texts: list[str], features: Any = None) -> np.ndarray:
+        """texts x codes probabilities (``features``: the texts' rows, if already made)."""
+        x = self.features(texts) if features is None else features
+        scores = x @ self.weights.T + self.intercepts
         return 1.0 / (1.0 + np.exp(-np.asarray(scores)))
 
     def to_json(self) -> str:
@@ -152,7 +153,7 @@ def pattern_codings(model: PatternModel, codebook: Codebook,
         return
     texts = [u.get("text") or "" for u in units]
     x = model.features(texts)
-    probs = model.probabilities(texts)
+    probs = model.probabilities(texts, x)
     for i, unit in enumerate(units):
         hit = {model.codes[k] for k in np.flatnonzero(probs[i] >= model.threshold)}
         leaves = [c for c in model.codes if c in hit
