@@ -162,6 +162,16 @@ def _load_codings_checked(path: str, codebook: Any) -> list[Any]:
     return codings
 
 
+def _learned_codings(patterns: str | None, codebook: Any, units: list[dict[str, Any]]
+                     ) -> list[Any]:
+    """Codings the coding-patterns model at ``patterns`` adds to ``units`` (none without)."""
+    if not patterns:
+        return []
+    from qualsynth.themes.patterns import load_patterns, pattern_codings
+
+    return list(pattern_codings(load_patterns(patterns, codebook), codebook, units))
+
+
 def _log(message: str) -> None:
     print(message, file=sys.stderr)
 
@@ -184,14 +194,9 @@ def cmd_tag(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     engine = Engine(codebook, settings["scope"], settings["cooccurrence_window"])
     codings = list(engine.tag_units(segments))
-    learned = 0
-    if args.patterns:
-        from qualsynth.themes.patterns import load_patterns, pattern_codings
-
-        extra = list(pattern_codings(load_patterns(args.patterns, codebook), codebook,
-                                     segments))
-        learned = len(extra)
-        codings += extra
+    extra = _learned_codings(args.patterns, codebook, segments)
+    learned = len(extra)
+    codings += extra
     elapsed = time.perf_counter() - start
     write_codings(args.codings, codings)
     coded = segment_codes(codebook, codings)
@@ -360,11 +365,7 @@ def cmd_evaluate_holdout(args: argparse.Namespace) -> None:
     studies = [s["id"] for s in config.get("studies", [])] or None
     units = load_holdout_texts(texts_path, studies)
     engine = Engine(codebook, settings["scope"], settings["cooccurrence_window"])
-    codings = list(engine.tag_units(units))
-    if args.patterns:
-        from qualsynth.themes.patterns import load_patterns, pattern_codings
-
-        codings += pattern_codings(load_patterns(args.patterns, codebook), codebook, units)
+    codings = list(engine.tag_units(units)) + _learned_codings(args.patterns, codebook, units)
     predicted = segment_codes(codebook, codings)
     coded_ids, gold = load_gold(codes_path, texts_path, codebook,
                                 {u["segment_id"] for u in units})
@@ -416,14 +417,11 @@ def cmd_tag_text(args: argparse.Namespace) -> None:
         except UnicodeDecodeError:
             raise InputError(args.file, "not UTF-8 text") from None
     learned: dict[str, list[dict[str, str]]] = {}
-    if args.patterns:
-        from qualsynth.themes.patterns import load_patterns, pattern_codings
-
-        units = [{"segment_id": str(n), "study": args.study or "", "text": line}
-                 for n, line in enumerate(lines, start=1) if line.strip()]
-        for c in pattern_codings(load_patterns(args.patterns, codebook), codebook, units):
-            learned.setdefault(c.segment_id, []).append(
-                {"code": c.code, "rule": c.rule, "evidence": c.evidence})
+    units = [{"segment_id": str(n), "study": args.study or "", "text": line}
+             for n, line in enumerate(lines, start=1) if line.strip()]
+    for c in _learned_codings(args.patterns, codebook, units):
+        learned.setdefault(c.segment_id, []).append(
+            {"code": c.code, "rule": c.rule, "evidence": c.evidence})
     for result in tag_lines(engine, lines, args.study):
         result["codes"] += learned.get(str(result["line"]), [])
         # key order as documented: line, then codes (code, rule, evidence)
