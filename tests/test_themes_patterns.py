@@ -11,7 +11,9 @@ import yaml
 from qualsynth.errors import InputError
 from qualsynth.themes.codebook import load_codebook
 from qualsynth.themes.patterns import (
+    apply_patterns,
     fit_patterns,
+    load_embedder,
     load_patterns,
     load_training,
     pattern_codings,
@@ -182,3 +184,122 @@ def test_tag_text_adds_learned_codes_after_the_rules(codebook, tmp_path) -> None
     assert [c["rule"] for c in results[0]["codes"]] == [
         "workforce.recruitment/terms", "workforce.recruitment/pattern"]
     assert results[1]["codes"] == []
+
+
+def _m2v():
+    """The committed static embedding model, as the config names it."""
+    from test_themes_cli import REPO
+
+    m2v = yaml.safe_load((REPO / "config" / "config.yaml").read_text(
+        encoding="utf-8"))["topics"]["model2vec"]
+    return load_embedder(REPO / m2v["path"], m2v["sha256"])
+
+
+def test_embedding_features_are_stored_read_back_and_explained(codebook, tmp_path) -> None:
+    texts, gold = _training()
+    embedder = _m2v()
+    model = fit_patterns(codebook, texts, gold, min_examples=5, embedder=embedder,
+                         embedding_weight=0.7)
+    dims = embedder.describe()["dims"]
+    assert model.embedding is not None and model.embedding["dims"] == dims
+    assert model.embedding["weight"] == 0.7 and model.embedding["sha256"] == embedder.sha256
+    assert model.weights.shape == (len(model.codes), len(model.vocabulary) + dims)
+    words_only = fit_patterns(codebook, texts, gold, min_examples=5)
+    probe = ["vacancies everywhere", "a cold room"]
+    assert not (model.probabilities(probe) == words_only.probabilities(probe)).all()
+    path = tmp_path / "patterns.json"
+    path.write_text(model.to_json(), encoding="utf-8")
+    assert fit_patterns(codebook, texts, gold, min_examples=5, embedder=embedder,
+                        embedding_weight=0.7).to_json() == path.read_text(encoding="utf-8")
+    again = load_patterns(path, codebook)
+    assert (again.probabilities(probe) == model.probabilities(probe)).all()
+    codings = list(pattern_codings(again, codebook, [
+        {"segment_id": "s1", "study": "alpha", "text": "So many vacancies, advertising fails."}]))
+    assert codings and "meaning" in codings[0].evidence and "words" in codings[0].evidence
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["embedding"]["dims"] = dims - 1
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InputError, match="shape"):
+        load_patterns(path, codebook)
+
+
+def _rule_codings(codebook, units):
+    from qualsynth.themes.engine import Engine
+
+    return list(Engine(codebook, "participant", 8).tag_units(units))
+
+
+def test_veto_sets_aside_rule_codings_the_patterns_find_unlikely(codebook, tmp_path) -> None:
+    texts, gold = _training()
+    units = [{"segment_id": "s1", "study": "alpha",
+              "text": "We recruit, but the weather was grim and the room was cold."},
+             {"segment_id": "s2", "study": "alpha",
+              "text": "We recruit, but vacancies grow and advertising brings nobody."}]
+    rules = _rule_codings(codebook, units)
+    assert {(c.segment_id, c.code) for c in rules} == {("s1", "workforce.recruitment"),
+                                                       ("s2", "workforce.recruitment")}
+    model = fit_patterns(codebook, texts, gold, min_examples=5, veto_below=0.3)
+    result = apply_patterns(model, codebook, units, rules)
+    assert [(c.segment_id, c.code) for c, _p in result.vetoed] == [
+        ("s1", "workforce.recruitment")]
+    assert result.vetoed[0][1] < 0.3
+    assert [(c.segment_id, c.rule) for c in result.codings] == [
+        ("s2", "workforce.recruitment/terms"), ("s2", "workforce.recruitment/pattern")]
+    path = tmp_path / "patterns.json"
+    path.write_text(model.to_json(), encoding="utf-8")
+    assert load_patterns(path, codebook).veto_below == 0.3
+    never = apply_patterns(fit_patterns(codebook, texts, gold, min_examples=5), codebook,
+                           units, rules)
+    assert never.vetoed == [] and len(never.codings) == 3
+    with pytest.raises(ValueError, match="veto_below"):
+        fit_patterns(codebook, texts, gold, min_examples=5, veto_below=0.5)
+
+
+def test_tag_writes_vetoed_codings_and_tag_text_drops_them(codebook, tmp_path) -> None:
+    texts, gold = _training()
+    model = tmp_path / "patterns.json"
+    model.write_text(fit_patterns(codebook, texts, gold, min_examples=5,
+                                  veto_below=0.3).to_json(), encoding="utf-8")
+    lines = tmp_path / "lines.txt"
+    lines.write_text("We recruit, but the weather was grim and the room was cold.\n"
+                     "We recruit, but vacancies grow and advertising brings nobody.\n",
+                     encoding="utf-8")
+    code, out, err = run("tag-text", str(lines), "--codebook", str(tmp_path / "cb.yaml"),
+                         "--config", str(tmp_path / "none.yaml"), "--patterns", str(model))
+    assert code == 0, err
+    results = [json.loads(line) for line in out.splitlines()]
+    assert results[0]["codes"] == []
+    assert [c["rule"] for c in results[1]["codes"]] == [
+        "workforce.recruitment/terms", "workforce.recruitment/pattern"]
+    code, out, err = run("tag-text", str(lines), "--codebook", str(tmp_path / "cb.yaml"),
+                         "--config", str(tmp_path / "none.yaml"))
+    assert code == 0, err
+    assert json.loads(out.splitlines()[0])["codes"][0]["rule"] == "workforce.recruitment/terms"
+    segments = tmp_path / "segments.jsonl"
+    segments.write_text("".join(json.dumps({
+        "segment_id": f"alpha/a01/t00{i}/s01", "document_id": "alpha/a01", "study": "alpha",
+        "participant_id": "P01", "speaker_role": "participant", "ics_label": "ICS 1",
+        "sector": "acute", "role": "lead", "time_point": "baseline", "text": text}) + "\n"
+        for i, text in enumerate(lines.read_text(encoding="utf-8").splitlines(), start=1)),
+        encoding="utf-8")
+    from test_themes_cli import REPO
+
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
+    config["processed_dir"] = str(tmp_path / "processed")
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(yaml.safe_dump(config), encoding="utf-8")
+    code, _out, err = run("tag", "--config", str(cfg), "--codebook",
+                          str(tmp_path / "cb.yaml"), "--segments", str(segments),
+                          "--patterns", str(model), "--codings", str(tmp_path / "c.csv"),
+                          "--segment-codes", str(tmp_path / "sc.csv"),
+                          "--vetoed", str(tmp_path / "v.csv"))
+    assert code == 0, err
+    assert "1 rule codings vetoed" in err
+    with open(tmp_path / "v.csv", encoding="utf-8", newline="") as handle:
+        vetoed = list(csv.DictReader(handle))
+    assert [(r["segment_id"], r["rule"]) for r in vetoed] == [
+        ("alpha/a01/t001/s01", "workforce.recruitment/terms")]
+    assert 0 <= float(vetoed[0]["probability"]) < 0.3
+    with open(tmp_path / "c.csv", encoding="utf-8", newline="") as handle:
+        kept = [(r["segment_id"], r["rule"]) for r in csv.DictReader(handle)]
+    assert ("alpha/a01/t001/s01", "workforce.recruitment/terms") not in kept

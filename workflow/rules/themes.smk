@@ -41,12 +41,21 @@ if PATTERNS_CFG.get("enabled"):
         PATTERNS = f"{THEMES_DIR}/patterns.json"
 
 
+# with embedding features, the committed static model is an input too
+PATTERN_MODEL_INPUT = [
+    str(_ThemesPath((config.get("topics") or {}).get("model2vec", {}).get("path",
+                                                                      "models/minilm-l6-m2v"))
+        / name) for name in ("model.safetensors", "tokenizer.json", "config.json", "SHA256SUMS")
+] if float(PATTERNS_CFG.get("embedding_weight", 0) or 0) > 0 else []
+
+
 rule themes_patterns:
     input:
         segments=rules.deidentify.output.segments,
         codebook=CODEBOOK,
         gold=PATTERN_GOLD,
         sets=PATTERN_SETS,
+        embedding_model=PATTERN_MODEL_INPUT,
     output:
         model=f"{THEMES_DIR}/patterns.json",
     log:
@@ -70,6 +79,7 @@ rule themes:
     output:
         codings=f"{THEMES_DIR}/codings.csv",
         segment_codes=f"{THEMES_DIR}/segment_codes.csv",
+        vetoed=f"{THEMES_DIR}/vetoed_codings.csv",
     log:
         f"{LOGS}/themes/tag.log",
     conda:
@@ -82,7 +92,8 @@ rule themes:
     shell:
         "{params.qs} tag --config {params.config} --segments {input.segments} "
         "--codebook {input.codebook} {params.patterns} "
-        "--codings {output.codings} --segment-codes {output.segment_codes} 2> {log}"
+        "--codings {output.codings} --segment-codes {output.segment_codes} "
+        "--vetoed {output.vetoed} 2> {log}"
 
 
 rule themes_evaluate:

@@ -28,6 +28,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--segment-codes", required=True, help="output segment_codes.csv")
     p.add_argument("--patterns", help="coding-patterns model from `fit-patterns`: its codes "
                    "are added after the rules'")
+    p.add_argument("--vetoed", help="output CSV of the rules' codings the coding patterns "
+                   "set aside (themes.patterns.veto_below), with the code's probability")
     p.set_defaults(func=cmd_tag)
 
     p = sub.add_parser("fit-patterns", help="learn coding patterns from gold coding "
@@ -162,14 +164,15 @@ def _load_codings_checked(path: str, codebook: Any) -> list[Any]:
     return codings
 
 
-def _learned_codings(patterns: str | None, codebook: Any, units: list[dict[str, Any]]
-                     ) -> list[Any]:
-    """Codings the coding-patterns model at ``patterns`` adds to ``units`` (none without)."""
-    if not patterns:
-        return []
-    from qualsynth.themes.patterns import load_patterns, pattern_codings
+def _with_patterns(patterns: str | None, codebook: Any, units: list[dict[str, Any]],
+                   codings: list[Any]) -> Any:
+    """The rules' ``codings`` after the coding-patterns model at ``patterns`` (learned codes
+    added, vetoed rule codings set aside); unchanged without a model."""
+    from qualsynth.themes.patterns import PatternResult, apply_patterns, load_patterns
 
-    return list(pattern_codings(load_patterns(patterns, codebook), codebook, units))
+    if not patterns:
+        return PatternResult(list(codings), [], [])
+    return apply_patterns(load_patterns(patterns, codebook), codebook, units, codings)
 
 
 def _log(message: str) -> None:
@@ -185,7 +188,7 @@ def cmd_tag(args: argparse.Namespace) -> None:
     from qualsynth.themes.codebook import load_codebook
     from qualsynth.themes.engine import Engine
     from qualsynth.themes.matrices import SEGMENT_CODE_COLUMNS, segment_code_rows, segment_codes
-    from qualsynth.themes.tables import load_segments, write_codings, write_csv
+    from qualsynth.themes.tables import load_segments, write_codings, write_csv, write_vetoed
 
     config = _themes_config(args.config)
     settings = _settings(config)
@@ -193,16 +196,18 @@ def cmd_tag(args: argparse.Namespace) -> None:
     segments = load_segments(_segments_path(config, args.segments))
     start = time.perf_counter()
     engine = Engine(codebook, settings["scope"], settings["cooccurrence_window"])
-    codings = list(engine.tag_units(segments))
-    extra = _learned_codings(args.patterns, codebook, segments)
-    learned = len(extra)
-    codings += extra
+    result = _with_patterns(args.patterns, codebook, segments,
+                            list(engine.tag_units(segments)))
+    codings = result.codings
     elapsed = time.perf_counter() - start
     write_codings(args.codings, codings)
+    if args.vetoed:
+        write_vetoed(args.vetoed, result.vetoed)
     coded = segment_codes(codebook, codings)
     write_csv(args.segment_codes, SEGMENT_CODE_COLUMNS, segment_code_rows(segments, coded))
     _log(f"tag: codebook {codebook.version} ({codebook.hash[:12]}); {len(segments)} segments, "
-         f"{len(codings)} codings ({learned} from coding patterns), {len(coded)} segments "
+         f"{len(codings)} codings ({len(result.learned)} from coding patterns; "
+         f"{len(result.vetoed)} rule codings vetoed by them), {len(coded)} segments "
          "with at least one code; "
          f"{len(segments) / max(elapsed, 1e-9):.0f} segments/s")
 
@@ -290,6 +295,19 @@ def _score_and_write(args: argparse.Namespace, settings: dict[str, Any], codeboo
     return result
 
 
+def pattern_embedder(config: dict[str, Any], config_path: str = "config") -> Any:
+    """The sentence-embedding model coding patterns use: the topics' committed static model."""
+    from qualsynth.errors import InputError
+    from qualsynth.themes.patterns import load_embedder
+
+    m2v = (config.get("topics") or {}).get("model2vec") or {}
+    if not m2v.get("path") or not m2v.get("sha256"):
+        raise InputError(config_path, "themes.patterns.embedding_weight > 0 "
+                         "needs topics.model2vec.path and sha256 (the committed static model)",
+                         field="topics.model2vec")
+    return load_embedder(m2v["path"], m2v["sha256"])
+
+
 def cmd_fit_patterns(args: argparse.Namespace) -> None:
     from qualsynth.themes.codebook import load_codebook
     from qualsynth.themes.patterns import fit_patterns, load_training
@@ -302,13 +320,19 @@ def cmd_fit_patterns(args: argparse.Namespace) -> None:
     segments = load_segments(_segments_path(config, args.segments)) \
         if conf.get("use_demo_gold", True) and settings.get("gold_codes") else []
     texts, gold, provenance = load_training(settings, codebook, segments, args.config)
+    weight = float(conf.get("embedding_weight", 0.0))
     model = fit_patterns(codebook, texts, gold, threshold=float(conf.get("threshold", 0.5)),
+                         veto_below=float(conf.get("veto_below", 0.0)),
                          min_examples=int(conf.get("min_examples", 5)),
-                         c=float(conf.get("C", 1.0)), training=provenance)
+                         c=float(conf.get("C", 1.0)), training=provenance,
+                         embedder=pattern_embedder(config, args.config) if weight > 0 else None,
+                         embedding_weight=weight)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(model.to_json(), encoding="utf-8")
     _log(f"fit-patterns: {len(texts)} coded passages; {len(model.codes)} codes modelled, "
-         f"vocabulary {len(model.vocabulary)}; threshold {model.threshold}")
+         f"vocabulary {len(model.vocabulary)}"
+         + (f" + embedding ({model.embedding['dims']} dims, weight {weight})"
+            if model.embedding else "") + f"; threshold {model.threshold}")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
@@ -365,7 +389,8 @@ def cmd_evaluate_holdout(args: argparse.Namespace) -> None:
     studies = [s["id"] for s in config.get("studies", [])] or None
     units = load_holdout_texts(texts_path, studies)
     engine = Engine(codebook, settings["scope"], settings["cooccurrence_window"])
-    codings = list(engine.tag_units(units)) + _learned_codings(args.patterns, codebook, units)
+    codings = _with_patterns(args.patterns, codebook, units,
+                             list(engine.tag_units(units))).codings
     predicted = segment_codes(codebook, codings)
     coded_ids, gold = load_gold(codes_path, texts_path, codebook,
                                 {u["segment_id"] for u in units})
@@ -417,13 +442,19 @@ def cmd_tag_text(args: argparse.Namespace) -> None:
         except UnicodeDecodeError:
             raise InputError(args.file, "not UTF-8 text") from None
     learned: dict[str, list[dict[str, str]]] = {}
-    units = [{"segment_id": str(n), "study": args.study or "", "text": line}
-             for n, line in enumerate(lines, start=1) if line.strip()]
-    for c in _learned_codings(args.patterns, codebook, units):
-        learned.setdefault(c.segment_id, []).append(
-            {"code": c.code, "rule": c.rule, "evidence": c.evidence})
+    vetoed: set[tuple[str, str]] = set()
+    if args.patterns:
+        units = [{"segment_id": str(n), "study": args.study or "", "text": line}
+                 for n, line in enumerate(lines, start=1) if line.strip()]
+        applied = _with_patterns(args.patterns, codebook, units, list(engine.tag_units(units)))
+        for c in applied.learned:
+            learned.setdefault(c.segment_id, []).append(
+                {"code": c.code, "rule": c.rule, "evidence": c.evidence})
+        vetoed = {(c.segment_id, c.code) for c, _p in applied.vetoed}
     for result in tag_lines(engine, lines, args.study):
-        result["codes"] += learned.get(str(result["line"]), [])
+        line = str(result["line"])
+        result["codes"] = [c for c in result["codes"] if (line, c["code"]) not in vetoed] \
+            + learned.get(line, [])
         # key order as documented: line, then codes (code, rule, evidence)
         print(json.dumps(result, ensure_ascii=False))
 

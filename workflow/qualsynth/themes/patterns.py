@@ -2,7 +2,10 @@
 
 What NVivo calls "autocode using existing coding patterns": for every code with enough
 coded examples, a logistic regression over TF-IDF word and word-pair features (scikit-learn,
-balanced class weights), trained on gold coding. Applied after the rules, it adds a code to
+balanced class weights), trained on gold coding. Optionally (``embedding_weight`` > 0) the
+passage's sentence embedding from the project's committed static model (``topics.model2vec``)
+is appended to the word features, so that wording the training passages never used can
+still count. Applied after the rules, it adds a code to
 a segment when its probability reaches the threshold; the coding's rule id is
 ``<code>/pattern`` and its evidence the words that pushed it over, so a reviewer can still
 see why it fired. It is off unless ``themes.patterns.enabled`` is true.
@@ -48,9 +51,15 @@ class PatternModel:
     threshold: float
     codebook_hash: str
     training: dict[str, Any] = field(default_factory=dict)
+    # a rule's coding of a modelled code is set aside when its probability is below this
+    veto_below: float = 0.0
+    # {"path", "sha256", "dims", "weight"} of the sentence-embedding features, or None
+    embedding: dict[str, Any] | None = None
+    embedder: Any = field(default=None, repr=False, compare=False)
 
     def features(self, texts: list[str]) -> Any:
-        """TF-IDF rows (sublinear tf, l2-normalised) over the stored vocabulary."""
+        """TF-IDF rows (sublinear tf, l2-normalised) over the stored vocabulary, followed by
+        the weighted sentence embedding when the model has one."""
         from sklearn.feature_extraction.text import CountVectorizer
         from sklearn.preprocessing import normalize
 
@@ -58,7 +67,12 @@ class PatternModel:
                                  vocabulary=self.vocabulary).transform(
             [_words(t) for t in texts]).astype(float)
         counts.data = 1.0 + np.log(counts.data)
-        return normalize(counts.multiply(self.idf).tocsr())
+        words = normalize(counts.multiply(self.idf).tocsr())
+        if not self.embedding:
+            return words
+        if self.embedder is None:
+            self.embedder = load_embedder(self.embedding["path"], self.embedding["sha256"])
+        return _with_embedding(words, self.embedder, texts, float(self.embedding["weight"]))
 
     def probabilities(self, texts: list[str], features: Any = None) -> np.ndarray:
         """texts x codes probabilities (``features``: the texts' rows, if already made)."""
@@ -69,8 +83,9 @@ class PatternModel:
     def to_json(self) -> str:
         """Compact, deterministic JSON (sorted keys, fixed rounding)."""
         doc = {
-            "format": FORMAT, "codebook_hash": self.codebook_hash,
-            "threshold": self.threshold, "ngrams": list(NGRAMS), "min_df": MIN_DF,
+            "format": FORMAT, "codebook_hash": self.codebook_hash, "embedding": self.embedding,
+            "threshold": self.threshold, "veto_below": self.veto_below,
+            "ngrams": list(NGRAMS), "min_df": MIN_DF,
             "training": self.training, "vocabulary": self.vocabulary,
             "idf": [round(float(v), DIGITS) for v in self.idf], "codes": self.codes,
             "intercepts": [round(float(v), DIGITS) for v in self.intercepts],
@@ -84,10 +99,31 @@ def _words(text: str) -> str:
     return BRACKET_RE.sub(" ", text)
 
 
+def load_embedder(path: str | Path, sha256: str) -> Any:
+    """The committed static embedding model (sha256-checked; never downloads)."""
+    from qualsynth.topics.embeddings import Model2VecEmbedder
+
+    return Model2VecEmbedder(Path(path), sha256)
+
+
+def _with_embedding(words: Any, embedder: Any, texts: list[str], weight: float) -> Any:
+    """Word features followed by ``weight`` x the l2-normalised embedding of each text."""
+    from scipy import sparse
+
+    dense = np.asarray(embedder.embed([_words(t) for t in texts]), dtype=np.float64)
+    return sparse.hstack([words, sparse.csr_matrix(weight * dense)]).tocsr()
+
+
 def fit_patterns(codebook: Codebook, texts: list[str], gold: list[set[str]], *,
                  threshold: float = 0.5, min_examples: int = 5, c: float = 1.0,
-                 training: dict[str, Any] | None = None) -> PatternModel:
-    """One model per code (children rolled up to parents) with >= ``min_examples`` texts."""
+                 training: dict[str, Any] | None = None, embedder: Any = None,
+                 embedding_weight: float = 0.0, veto_below: float = 0.0) -> PatternModel:
+    """One model per code (children rolled up to parents) with >= ``min_examples`` texts.
+
+    With an ``embedder`` (``embed(texts)``, ``describe()``, ``path``) and a positive
+    ``embedding_weight``, each text's embedding times that weight follows its word features.
+    ``veto_below`` (0 = never) is stored for :func:`apply_patterns`.
+    """
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -95,10 +131,22 @@ def fit_patterns(codebook: Codebook, texts: list[str], gold: list[set[str]], *,
         raise ValueError("texts and gold differ in length")
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold {threshold} is not between 0 and 1")
+    if embedding_weight < 0:
+        raise ValueError(f"embedding_weight {embedding_weight} is negative")
+    if not 0.0 <= veto_below < threshold:
+        raise ValueError(f"veto_below {veto_below} must be at least 0 and below the "
+                         f"threshold {threshold}")
     vectorizer = TfidfVectorizer(ngram_range=NGRAMS, min_df=MIN_DF, sublinear_tf=True,
                                  stop_words="english")
     x = vectorizer.fit_transform([_words(t) for t in texts])
     vocabulary = [str(t) for t in vectorizer.get_feature_names_out()]
+    embedding = None
+    if embedder is not None and embedding_weight > 0:
+        described = embedder.describe()
+        embedding = {"path": Path(embedder.path).as_posix(), "sha256": described["model_sha256"],
+                     "dims": int(described["dims"]), "weight": embedding_weight}
+        x = _with_embedding(x, embedder, texts, embedding_weight)
+    width = x.shape[1]
     rolled = [codebook.with_ancestors(g) for g in gold]
     codes, weights, intercepts = [], [], []
     for code in codebook.ids:
@@ -110,11 +158,12 @@ def fit_patterns(codebook: Codebook, texts: list[str], gold: list[set[str]], *,
         weights.append(model.coef_[0])
         intercepts.append(model.intercept_[0])
     # rounded as stored, so a model used straight away and one read back agree exactly
-    w = np.round(np.array(weights).reshape(len(codes), len(vocabulary)), DIGITS)
+    w = np.round(np.array(weights).reshape(len(codes), width), DIGITS)
     return PatternModel(vocabulary, np.round(vectorizer.idf_, DIGITS), codes, w,
                         np.round(np.array(intercepts), DIGITS), threshold, codebook.hash,
                         {**(training or {}), "texts": len(texts), "min_examples": min_examples,
-                         "C": c, "codes_modelled": len(codes)})
+                         "C": c, "codes_modelled": len(codes)}, veto_below, embedding,
+                        embedder if embedding else None)
 
 
 def load_patterns(path: str | Path, codebook: Codebook) -> PatternModel:
@@ -134,11 +183,60 @@ def load_patterns(path: str | Path, codebook: Codebook) -> PatternModel:
     unknown = [c for c in doc["codes"] if c not in codebook.by_id]
     if unknown:
         raise InputError(path, f"codes not in the codebook: {', '.join(unknown)}")
+    embedding = doc.get("embedding")
+    width = len(doc["vocabulary"]) + (int(embedding["dims"]) if embedding else 0)
+    weights = np.array(doc["weights"], dtype=float)
+    if weights.shape != (len(doc["codes"]), width):
+        raise InputError(path, f"weights have shape {weights.shape}, not "
+                         f"({len(doc['codes'])}, {width}); run `qualsynth fit-patterns` again")
     return PatternModel(list(doc["vocabulary"]), np.array(doc["idf"], dtype=float),
-                        list(doc["codes"]), np.array(doc["weights"], dtype=float).reshape(
-                            len(doc["codes"]), len(doc["vocabulary"])),
+                        list(doc["codes"]), weights,
                         np.array(doc["intercepts"], dtype=float), float(doc["threshold"]),
-                        doc["codebook_hash"], doc["training"])
+                        doc["codebook_hash"], doc["training"],
+                        float(doc.get("veto_below", 0.0)), embedding)
+
+
+@dataclass
+class PatternResult:
+    """The rules' codings after the patterns: kept, added and set aside."""
+
+    codings: list[Coding]          # the rules' codings that were kept, then the learned ones
+    learned: list[Coding]
+    vetoed: list[tuple[Coding, float]]   # rule codings set aside, with the code's probability
+
+
+def apply_patterns(model: PatternModel, codebook: Codebook, units: Iterable[dict[str, Any]],
+                   rule_codings: Iterable[Coding]) -> PatternResult:
+    """Add learned codes to the rules' codings and, when ``model.veto_below`` > 0, set aside
+    a rule's coding of a modelled code whose probability for that unit is below it."""
+    units = list(units)
+    rule_codings = list(rule_codings)
+    participant = _participant_units(units)
+    texts = [u.get("text") or "" for u in participant]
+    x = model.features(texts) if participant and model.codes else None
+    probs = model.probabilities(texts, x) if x is not None else np.zeros((0, 0))
+    learned = list(_learned(model, codebook, participant, texts, x, probs)) \
+        if x is not None else []
+    kept, vetoed = rule_codings, []
+    if model.veto_below > 0 and x is not None:
+        row_of = {_unit_id(u): i for i, u in enumerate(participant)}
+        column = {c: k for k, c in enumerate(model.codes)}
+        kept = []
+        for coding in rule_codings:
+            i, k = row_of.get(coding.segment_id), column.get(coding.code)
+            if i is not None and k is not None and probs[i, k] < model.veto_below:
+                vetoed.append((coding, round(float(probs[i, k]), 4)))
+            else:
+                kept.append(coding)
+    return PatternResult(kept + learned, learned, vetoed)
+
+
+def _participant_units(units: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [u for u in units if (u.get("speaker_role") or "participant") == "participant"]
+
+
+def _unit_id(unit: dict[str, Any]) -> str:
+    return str(unit.get("segment_id") or unit.get("id"))
 
 
 def pattern_codings(model: PatternModel, codebook: Codebook,
@@ -148,28 +246,38 @@ def pattern_codings(model: PatternModel, codebook: Codebook,
     Only the most specific codes are emitted (a parent is implied by its children); the
     sentence reported is the one holding the heaviest evidence word.
     """
-    units = [u for u in units if (u.get("speaker_role") or "participant") == "participant"]
+    units = _participant_units(units)
     if not units or not model.codes:
         return
     texts = [u.get("text") or "" for u in units]
     x = model.features(texts)
-    probs = model.probabilities(texts, x)
+    yield from _learned(model, codebook, units, texts, x, model.probabilities(texts, x))
+
+
+def _learned(model: PatternModel, codebook: Codebook, units: list[dict[str, Any]],
+             texts: list[str], x: Any, probs: np.ndarray) -> Iterator[Coding]:
     for i, unit in enumerate(units):
         hit = {model.codes[k] for k in np.flatnonzero(probs[i] >= model.threshold)}
         leaves = [c for c in model.codes if c in hit
                   and not any(c in codebook.ancestors(o) for o in hit)]
         row = x.getrow(i)
         sentences = split_sentences(texts[i]) or [texts[i]]
+        n_words = len(model.vocabulary)
         for code in leaves:
             k = model.codes.index(code)
             contrib = {model.vocabulary[j]: v * model.weights[k, j]
-                       for j, v in zip(row.indices, row.data, strict=True)}
+                       for j, v in zip(row.indices, row.data, strict=True) if j < n_words}
             top = [t for t, v in sorted(contrib.items(), key=lambda kv: (-kv[1], kv[0]))
                    if v > 0][:EVIDENCE_TERMS]
             no = _sentence_of(sentences, top[0]) if top else 1
-            yield Coding(segment_id=str(unit.get("segment_id") or unit.get("id")),
+            how = f"p={probs[i, k]:.2f}"
+            if model.embedding:
+                meaning = sum(v * model.weights[k, j]
+                              for j, v in zip(row.indices, row.data, strict=True) if j >= n_words)
+                how += f"; words {sum(contrib.values()):+.2f}, meaning {meaning:+.2f}"
+            yield Coding(segment_id=_unit_id(unit),
                          study=str(unit.get("study", "")), code=code, rule=f"{code}/pattern",
-                         evidence="; ".join(top) + f" (p={probs[i, k]:.2f})",
+                         evidence="; ".join(top) + f" ({how})",
                          sentence_no=no, sentence=sentences[no - 1],
                          codebook_version=codebook.version, codebook_hash=codebook.hash)
 

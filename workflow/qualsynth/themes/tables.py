@@ -82,6 +82,16 @@ def attr(segment: dict[str, Any], key: str) -> str:
     return MISSING if value in (None, "") else str(value)
 
 
+VETOED_COLUMNS = [*CODING_COLUMNS, "probability"]
+
+
+def write_vetoed(path: str | Path, vetoed: Iterable[tuple[Coding, float]]) -> int:
+    """The rules' codings that coding patterns set aside, with the code's probability."""
+    rows = sorted(({**c.as_row(), "probability": p} for c, p in vetoed),
+                  key=lambda r: (r["segment_id"], r["sentence_no"], r["code"], r["rule"]))
+    return write_csv(path, VETOED_COLUMNS, rows)
+
+
 def write_codings(path: str | Path, codings: Iterable[Coding]) -> int:
     rows = sorted((c.as_row() for c in codings),
                   key=lambda r: (r["segment_id"], r["sentence_no"], r["code"], r["rule"]))
