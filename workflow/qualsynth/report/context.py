@@ -67,6 +67,12 @@ class Context:
         return int(self.codings["rule"].astype(str).str.endswith("/pattern").sum())
 
     @property
+    def vetoed_codings(self) -> int:
+        """The rules' codings that coding patterns set aside (themes.patterns.veto_below)."""
+        vetoed = self.inputs.vetoed
+        return len(vetoed.data) if vetoed.ok and vetoed.data is not None else 0
+
+    @property
     def coding_method(self) -> str:
         """How the theme codes were assigned, for sentences in the reports."""
         if self.pattern_codings:

@@ -170,6 +170,7 @@ class ReportInputs:
     sites: Loaded
     codings: Loaded
     segment_codes: Loaded
+    vetoed: Loaded
     themes_evaluation: Loaded
     themes_holdout: Loaded
     topics: Loaded
@@ -280,6 +281,7 @@ def load_inputs(config_path: str | Path) -> ReportInputs:
         sites=load_csv(deid / "sites.csv", "de-identification", ("study", "ics_label", "region")),
         codings=load_csv(themes / "codings.csv", "themes", ("segment_id", "study", "code")),
         segment_codes=load_csv(themes / "segment_codes.csv", "themes", ("segment_id", "code")),
+        vetoed=load_csv(themes / "vetoed_codings.csv", "themes", ("segment_id", "code")),
         themes_evaluation=load_json(themes / "evaluation.json", "themes", require_status_ok=True),
         themes_holdout=load_json(themes / "evaluation_holdout.json", "themes",
                                  require_status_ok=True),

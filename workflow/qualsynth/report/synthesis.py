@@ -521,6 +521,9 @@ def _coding_paragraph(ctx: Context) -> str:
             + (f", plus coding patterns learned from gold-coded passages ({ctx.pattern_codings}"
                f" of {len(ctx.codings)} codings; rule ids ending /pattern)"
                if ctx.pattern_codings and ctx.codings is not None else "")
+            + (f"; {ctx.vetoed_codings} rule codings that the coding patterns found "
+               "unlikely were set aside (listed with their probability in "
+               "vetoed_codings.csv)" if ctx.vetoed_codings else "")
             + f"; {len(ctx.codes)} codes shown. ")
     if not ev.ok:
         reason = ev.reason or ""
