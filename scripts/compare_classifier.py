@@ -5,7 +5,8 @@ The coding patterns (``qualsynth.themes.patterns``, NVivo's "autocode using exis
 patterns": for every code, a logistic regression over TF-IDF word and word-pair features,
 class weights balanced, probability >= ``--threshold``), trained on the gold coding of
 every set but one and scored on the one left out. The rules, and the rules and
-the classifier together (a code from either), are scored on the same set.
+the classifier combined as the pipeline combines them (learned codes added, rule codings
+the patterns find unlikely set aside when `veto_below` > 0), are scored on the same set.
 
 Sets: the demo gold (de-identified segments, as the pipeline tags them) and every
 ``data/evaluation/set*/`` (``texts.csv`` + ``codes.csv``). The classifier never sees the
@@ -38,6 +39,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow"))
 
+def set_number(folder: Path | str) -> int:
+    """``set10`` -> 10 (sets sort by number, not as text); the demo gold is 0."""
+    digits = "".join(ch for ch in Path(folder).name if ch.isdigit())
+    return int(digits) if digits else 0
+
+
 def load_sets(config: dict[str, Any], settings: dict[str, Any], codebook: Any,
               exclude: frozenset[str] = frozenset()
               ) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, set[str]]]:
@@ -52,7 +59,7 @@ def load_sets(config: dict[str, Any], settings: dict[str, Any], codebook: Any,
                             set(segments))
     units = [segments[sid] for sid in coded]
     set_of = dict.fromkeys(coded, "demo")
-    for folder in sorted((REPO / "data" / "evaluation").glob("set*")):
+    for folder in sorted((REPO / "data" / "evaluation").glob("set*"), key=set_number):
         if folder.name in exclude:
             continue
         texts = load_holdout_texts(folder / "texts.csv")
@@ -66,17 +73,23 @@ def load_sets(config: dict[str, Any], settings: dict[str, Any], codebook: Any,
 
 def classifier_predictions(codebook: Any, train: list[str], test: list[str],
                            text: dict[str, str], gold: dict[str, set[str]],
-                           threshold: float = 0.5) -> dict[str, set[str]]:
-    """Codes (rolled up) the coding patterns trained on ``train`` give ``test``: the same
-    model and defaults as the pipeline's ``themes.patterns``."""
+                           rule_codings: dict[str, list[Any]], options: dict[str, Any]
+                           ) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(classifier alone, rules and classifier combined) codes, rolled up, for ``test``: the
+    coding patterns trained on ``train`` with ``options`` (threshold, embedder,
+    embedding_weight, veto_below), combined with the rules exactly as the pipeline does."""
     from qualsynth.themes.matrices import segment_codes
-    from qualsynth.themes.patterns import fit_patterns, pattern_codings
+    from qualsynth.themes.patterns import apply_patterns, fit_patterns
 
     model = fit_patterns(codebook, [text[s] for s in train], [gold[s] for s in train],
-                         threshold=threshold)
-    coded = segment_codes(codebook, list(pattern_codings(
-        model, codebook, [{"segment_id": s, "text": text[s]} for s in test])))
-    return {s: set(coded.get(s, {})) for s in test}
+                         **options)
+    units = [{"segment_id": s, "text": text[s]} for s in test]
+    applied = apply_patterns(model, codebook, units,
+                             [c for s in test for c in rule_codings.get(s, [])])
+    alone = segment_codes(codebook, applied.learned)
+    combined = segment_codes(codebook, applied.codings)
+    return ({s: set(alone.get(s, {})) for s in test},
+            {s: set(combined.get(s, {})) for s in test})
 
 
 def summary_cells(result: dict[str, Any]) -> str:
@@ -88,7 +101,7 @@ def summary_cells(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     from qualsynth.config import load_config
-    from qualsynth.themes.cli import _settings
+    from qualsynth.themes.cli import _settings, pattern_embedder
     from qualsynth.themes.codebook import load_codebook
     from qualsynth.themes.engine import Engine
     from qualsynth.themes.evaluate import evaluate
@@ -98,8 +111,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default=str(REPO / "config" / "config.yaml"))
     parser.add_argument("--codebook", help="codebook for the rules (default: the config's)")
     parser.add_argument("--seed", type=int, default=20240517)
-    parser.add_argument("--threshold", type=float, default=0.5,
-                        help="classifier probability at which a code is given (default 0.5)")
+    parser.add_argument("--threshold", type=float,
+                        help="classifier probability at which a code is given "
+                             "(default: themes.patterns.threshold, else 0.5)")
+    parser.add_argument("--veto-below", type=float,
+                        help="set a rule's coding aside below this probability, 0 = never "
+                             "(default: themes.patterns.veto_below, else 0)")
+    parser.add_argument("--embedding-weight", type=float,
+                        help="weight of the sentence-embedding features, 0 = words only "
+                             "(default: themes.patterns.embedding_weight, else 0)")
     parser.add_argument("--exclude", nargs="*", default=[], metavar="SET",
                         help="evaluation sets to leave out entirely, e.g. set4")
     parser.add_argument("--learning-curve", metavar="SET",
@@ -110,10 +130,22 @@ def main(argv: list[str] | None = None) -> int:
     config = load_config(args.config)
     settings = _settings(config)
     codebook = load_codebook(args.codebook or settings["codebook"])
+    conf = settings.get("patterns") or {}
+    threshold = args.threshold if args.threshold is not None else float(conf.get("threshold", 0.5))
+    weight = args.embedding_weight if args.embedding_weight is not None \
+        else float(conf.get("embedding_weight", 0.0))
+    veto = args.veto_below if args.veto_below is not None \
+        else float(conf.get("veto_below", 0.0))
+    options = {"threshold": threshold, "embedding_weight": weight, "veto_below": veto,
+               "embedder": pattern_embedder(config) if weight > 0 else None}
     units, set_of, gold = load_sets(config, settings, codebook, frozenset(args.exclude))
     text = {u["segment_id"]: u["text"] for u in units}
     engine = Engine(codebook, settings["scope"], settings["cooccurrence_window"])
-    rules = segment_codes(codebook, list(engine.tag_units(units)))
+    codings = list(engine.tag_units(units))
+    rules = segment_codes(codebook, codings)
+    rule_codings: dict[str, list[Any]] = {}
+    for coding in codings:
+        rule_codings.setdefault(coding.segment_id, []).append(coding)
 
     def score(test: list[str], predicted: dict[str, Any]) -> dict[str, Any]:
         return evaluate(codebook, test, {s: gold[s] for s in test}, predicted, iterations=0,
@@ -121,26 +153,27 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.learning_curve:
         return learning_curve(args.learning_curve, set_of, rules, score, codebook, text, gold,
-                              args.seed, args.threshold)
+                              args.seed, rule_codings, options)
     print(f"Rules: codebook {codebook.version}. Classifier: trained on every other set, "
-          f"probability >= {args.threshold}.\n")
+          f"probability >= {threshold}, embedding weight {weight}, rule codings vetoed below "
+          f"{veto}.\n")
     print("| held-out set | passages | rules kappa | rules R | rules codes R < 0.8 "
           "| classifier kappa | classifier R | classifier codes R < 0.8 "
-          "| either kappa | either R | either codes R < 0.8 |")
+          "| combined kappa | combined R | combined codes R < 0.8 |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for name in sorted(set(set_of.values()), key=lambda n: (n != "demo", n)):
+    for name in sorted(set(set_of.values()), key=lambda n: (n != "demo", set_number(n))):
         test = [s for s, n in set_of.items() if n == name]
         train = [s for s, n in set_of.items() if n != name]
-        clf = classifier_predictions(codebook, train, test, text, gold, args.threshold)
-        either = {s: set(rules.get(s, {})) | clf[s] for s in test}
-        cells = [summary_cells(score(test, predicted)) for predicted in (rules, clf, either)]
+        clf, combined = classifier_predictions(codebook, train, test, text, gold, rule_codings,
+                                               options)
+        cells = [summary_cells(score(test, predicted)) for predicted in (rules, clf, combined)]
         print(f"| {name} | {len(test)} | " + " | ".join(cells) + " |")
     return 0
 
 
 def learning_curve(held: str, set_of: dict[str, str], rules: Any, score: Any, codebook: Any,
                    text: dict[str, str], gold: dict[str, set[str]], seed: int,
-                   threshold: float) -> int:
+                   rule_codings: dict[str, list[Any]], options: dict[str, Any]) -> int:
     """Macro kappa on ``held`` as the classifier's training sample grows (mean of 3 draws)."""
     test = [s for s, n in set_of.items() if n == held]
     if not test:
@@ -149,7 +182,7 @@ def learning_curve(held: str, set_of: dict[str, str], rules: Any, score: Any, co
     sizes = [n for n in range(200, len(pool) - 100, 200)] + [len(pool)]
     print(f"Held-out set {held} ({len(test)} passages); rules: codebook {codebook.version}, "
           f"macro kappa | recall | codes recall < 0.8: {summary_cells(score(test, rules))}.\n")
-    print("| training passages | classifier kappa | either kappa | either codes R < 0.8 |")
+    print("| training passages | classifier kappa | combined kappa | combined codes R < 0.8 |")
     print("|---:|---:|---:|---:|")
     rng = np.random.default_rng(seed)
     for size in sizes:
@@ -157,8 +190,8 @@ def learning_curve(held: str, set_of: dict[str, str], rules: Any, score: Any, co
         kappas, either_kappas, below = [], [], []
         for _ in range(draws):
             train = sorted(rng.choice(pool, size=size, replace=False).tolist())
-            clf = classifier_predictions(codebook, train, test, text, gold, threshold)
-            either = {s: set(rules.get(s, {})) | clf[s] for s in test}
+            clf, either = classifier_predictions(codebook, train, test, text, gold,
+                                                 rule_codings, options)
             kappas.append(score(test, clf)["macro"]["frequent_codes"]["kappa"])
             r = score(test, either)
             either_kappas.append(r["macro"]["frequent_codes"]["kappa"])
