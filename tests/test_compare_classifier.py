@@ -36,7 +36,25 @@ def test_classifier_learns_a_code_from_its_words_and_skips_rare_codes(tmp_path: 
     train.append("w0")
     text["t1"] = "more vacancies, so more advertising for nurses"
     text["t2"] = "the weather was cold and the board met"
-    predicted = _script().classifier_predictions(codebook, train, ["t1", "t2"], text, gold)
+    from qualsynth.themes.engine import Engine
+
+    units = [{"segment_id": s, "text": text[s]} for s in ("t1", "t2")]
+    rule_codings: dict[str, list] = {}
+    for coding in Engine(codebook, "participant", 8).tag_units(units):
+        rule_codings.setdefault(coding.segment_id, []).append(coding)
+    predicted, combined = _script().classifier_predictions(
+        codebook, train, ["t1", "t2"], text, gold, rule_codings, {"threshold": 0.5})
     assert predicted["t1"] == {"workforce.recruitment", "workforce"}   # parent rolled up
     assert predicted["t2"] == set()
     assert all("waits" not in codes for codes in predicted.values())   # < 3 examples: no model
+    assert combined["t1"] >= predicted["t1"] and combined["t2"] == set()
+    # with a veto, a rule's coding of a modelled code the classifier finds unlikely goes
+    text["t3"] = "we recruit, but the weather and the weather and the weather"
+    units = [{"segment_id": "t3", "text": text["t3"]}]
+    rule_codings = {"t3": list(Engine(codebook, "participant", 8).tag_units(units))}
+    assert rule_codings["t3"], "the rules code t3"
+    _alone, kept = _script().classifier_predictions(
+        codebook, train, ["t3"], text, gold, rule_codings, {"threshold": 0.5})
+    _alone, vetoed = _script().classifier_predictions(
+        codebook, train, ["t3"], text, gold, rule_codings, {"threshold": 0.5, "veto_below": 0.45})
+    assert "workforce.recruitment" in kept["t3"] and "workforce.recruitment" not in vetoed["t3"]
