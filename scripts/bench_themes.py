@@ -44,12 +44,12 @@ def _replicate(segments: list[dict], target: int) -> list[dict]:
 
 def _time_tagging(engine, segments: list[dict], patterns=None) -> tuple[float, int]:
     start = time.perf_counter()
-    n = sum(1 for _ in engine.tag_units(segments))
-    if patterns is not None:
-        from qualsynth.themes.patterns import pattern_codings
+    codings = list(engine.tag_units(segments))
+    if patterns is not None:   # as the pipeline applies them: learned codes added, vetoes
+        from qualsynth.themes.patterns import apply_patterns
 
-        n += sum(1 for _ in pattern_codings(patterns, engine.codebook, segments))
-    return time.perf_counter() - start, n
+        codings = apply_patterns(patterns, engine.codebook, segments, codings).codings
+    return time.perf_counter() - start, len(codings)
 
 
 def main() -> int:
