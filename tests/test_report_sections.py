@@ -250,3 +250,21 @@ def test_reports_say_when_coding_patterns_added_codes(project: Path) -> None:
     assert "coding patterns learned from gold-coded passages (1 of" in methods
     assert "the coding patterns learned from it" in methods
     assert "coding patterns learned" in audits.coding_title(audits.build("config/config.yaml"))
+
+
+def test_recall_target_says_which_misses_the_intervals_can_tell() -> None:
+    base = {"macro_kappa_min": 0.6, "macro_kappa_met": True, "recall_min": 0.8,
+            "recall_met": False, "codes_below_recall_target": ["a", "b", "c"]}
+    pairs = dict(audits._target_pairs({"targets": {
+        **base, "codes_clearly_below_recall_target": ["c"]}}))
+    assert pairs["Target: recall >= 0.8"] == (
+        "NOT met (3 code(s) below; 1 of them below it even at the top of the 95% interval, "
+        "the others' intervals reach the target)")
+    assert dict(audits._target_pairs({"targets": {
+        **base, "codes_clearly_below_recall_target": ["a", "b", "c"]}}))[
+        "Target: recall >= 0.8"].endswith("; all of them below it even at the top of the "
+                                          "95% interval)")
+    # without intervals (or from an older evaluation) nothing is claimed about them
+    for targets in ({**base, "codes_clearly_below_recall_target": None}, base):
+        assert dict(audits._target_pairs({"targets": targets}))[
+            "Target: recall >= 0.8"] == "NOT met (3 code(s) below)"

@@ -147,3 +147,32 @@ def test_split_by_document_is_deterministic_and_keeps_documents_whole() -> None:
     assert {k: v.pop() for k, v in by_doc.items()} == {
         ("a", "d1"): "tuning", ("a", "d2"): "held-out", ("a", "d3"): "tuning",
         ("b", "x1"): "tuning", ("b", "x2"): "held-out"}
+
+
+def test_recall_below_target_is_told_apart_from_clearly_below() -> None:
+    """A code below recall 0.8 whose interval reaches 0.8 is not 'clearly below'."""
+    cb = parse_codebook(yaml.safe_dump(small_codebook()))
+    segs = [f"s/d/t{i:03d}/s01" for i in range(80)]
+    gold = {sid: set() for sid in segs}
+    predicted: dict[str, dict[str, SegmentCode]] = {}
+    for i, sid in enumerate(segs):
+        if i < 12:   # recruitment: 9 of 12 found (0.75), interval reaches 0.8
+            gold[sid].add("workforce.recruitment")
+            if i < 9:
+                predicted.setdefault(sid, {})["workforce.recruitment"] = SegmentCode(
+                    sid, "workforce.recruitment", True, 1, ("r",))
+        if 40 <= i < 70:   # primary care: 6 of 30 found (0.2), clearly below
+            gold[sid].add("primary_care")
+            if i < 46:
+                predicted.setdefault(sid, {})["primary_care"] = SegmentCode(
+                    sid, "primary_care", True, 1, ("r",))
+    result = evaluate(cb, segs, gold, predicted, iterations=500, seed=3, low_kappa=0.41,
+                      min_gold=10)
+    targets = result["targets"]
+    assert set(targets["codes_below_recall_target"]) >= {"workforce.recruitment",
+                                                          "primary_care"}
+    assert "primary_care" in targets["codes_clearly_below_recall_target"]
+    assert "workforce.recruitment" not in targets["codes_clearly_below_recall_target"]
+    no_intervals = evaluate(cb, segs, gold, predicted, iterations=0, seed=3, low_kappa=0.41,
+                            min_gold=10)["targets"]
+    assert no_intervals["codes_clearly_below_recall_target"] is None   # no intervals: unknown

@@ -355,10 +355,22 @@ def _target_pairs(data: dict[str, Any]) -> list[tuple[str, str]]:
                           "met" if targets["macro_kappa_met"] else "NOT met"))
         if "recall_met" in targets:
             below = targets.get("codes_below_recall_target") or []
+            clearly = targets.get("codes_clearly_below_recall_target")
             pairs.append(("Target: recall >= " + str(targets.get("recall_min")),
                           ("met" if targets["recall_met"] else "NOT met")
-                          + (f" ({len(below)} code(s) below)" if below else "")))
+                          + (f" ({len(below)} code(s) below" if below else "")
+                          + (_clearly_below(len(below), len(clearly))
+                             if below and clearly is not None else "")
+                          + (")" if below else "")))
     return pairs
+
+
+def _clearly_below(below: int, clearly: int) -> str:
+    """How many codes below the recall target stay below it at the top of their interval."""
+    if clearly == below:
+        return "; all of them below it even at the top of the 95% interval"
+    return (f"; {clearly} of them below it even at the top of the 95% interval, the "
+            "others' intervals reach the target")
 
 
 def _why_missing(ev: Any, unconfigured: str) -> str:
@@ -443,7 +455,7 @@ def coding_holdout(ctx: Context) -> str:
             row: dict[str, Any] = {"Code": ctx.code_cell(r["code"], indent=True)}
             if count:
                 row["Gold texts with the code"] = int(r[count] or 0)
-            for name, label in (("precision", "Precision"), ("recall", "Recall"),
+            for name, label in (("precision", "Precision (95% CI)"), ("recall", "Recall (95% CI)"),
                                 ("kappa", "Kappa (95% CI)")):
                 row[label] = _metric_cell(r, name)
             rows.append(row)

@@ -165,6 +165,10 @@ def evaluate(codebook: Codebook, coded_segments: list[str], gold: dict[str, set[
             entry[f"{m}_ci"] = [nan_to_none(lo), nan_to_none(hi)]
         macro[name] = entry
     failing = [r["code"] for r in rows if r["meets_recall_target"] is False]
+    # below the target even at the top of the bootstrap interval (None without intervals)
+    clearly = [r["code"] for r in rows if r["meets_recall_target"] is False
+               and r["recall_ci"][1] is not None and r["recall_ci"][1] < TARGET_RECALL] \
+        if iterations > 0 else None
     macro_kappa = macro["frequent_codes"]["kappa"]
     result: dict[str, Any] = {
         "unit": "segment",
@@ -185,6 +189,7 @@ def evaluate(codebook: Codebook, coded_segments: list[str], gold: dict[str, set[
             "macro_kappa": macro_kappa,
             "macro_kappa_met": None if macro_kappa is None else macro_kappa >= TARGET_MACRO_KAPPA,
             "codes_below_recall_target": failing,
+            "codes_clearly_below_recall_target": clearly,
             "recall_met": not failing,
         },
     }
