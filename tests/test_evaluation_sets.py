@@ -21,11 +21,19 @@ IDENTIFIER = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"            # email
 
 
 def test_there_are_sets_and_the_config_holds_out_the_newest() -> None:
+    """The newest set is held out, and no held-out set trains the coding patterns."""
     import yaml
+    from qualsynth.themes.evaluate import as_paths
 
     assert SETS, "no data/evaluation/set* folders"
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
-    assert config["themes"]["holdout_texts"] == f"data/evaluation/{SETS[-1].name}/texts.csv"
+    themes = yaml.safe_load((REPO / "config" / "config.yaml").read_text(
+        encoding="utf-8"))["themes"]
+    held = as_paths(themes["holdout_texts"])
+    assert f"data/evaluation/{SETS[-1].name}/texts.csv" in held
+    codes = as_paths(themes["holdout_codes"])
+    assert [p.replace("codes.csv", "texts.csv") for p in codes] == held
+    training = {f"{d}/texts.csv" for d in themes["patterns"]["train_sets"]}
+    assert not training & set(held)
 
 
 @pytest.mark.parametrize("folder", SETS, ids=lambda p: p.name)

@@ -311,3 +311,38 @@ def test_evaluate_holdout_errors_name_file_line_and_field(workspace: Path) -> No
     code, _out, err = run(*args)
     assert code == 2 and "column 'study': unknown study 'beta'" in err
     assert not (workspace / "h.json").exists()
+
+
+def test_evaluate_holdout_pools_several_sets(workspace: Path) -> None:
+    one = workspace / "one"
+    two = workspace / "two"
+    one.mkdir()
+    two.mkdir()
+    t1, c1 = _write_holdout(one, [("a1", "alpha", "We recruit nurses."),
+                                  ("a2", "alpha", "Nothing to code here.")],
+                            [("a1", "workforce.recruitment"), ("a2", "")])
+    t2, c2 = _write_holdout(two, [("b1", "alpha", "Staff are leaving for better jobs."),
+                                  ("b2", "alpha", "We are hiring again.")],
+                            [("b1", "workforce.recruitment"), ("b2", "workforce.recruitment")])
+    out = workspace / "pooled.json"
+    code, _out, err = run("evaluate-holdout", "--config", str(workspace / "config.yaml"),
+                          "--texts", str(t1), str(t2), "--gold-codes", str(c1), str(c2),
+                          "--out", str(out), "--iterations", "0")
+    assert code == 0, err
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["n_segments"] == 4 and result["gold"]["sets"] == 2
+    assert result["gold"]["gold_segments"] == f"{t1.as_posix()}; {t2.as_posix()}"
+    assert len(result["gold"]["gold_codes_sha256"].split("; ")) == 2
+    rec = next(c for c in result["codes"] if c["code"] == "workforce.recruitment")
+    assert rec["gold_segments"] == 3
+    # one codes file per texts file, and ids distinct across the pooled sets
+    code, _out, err = run("evaluate-holdout", "--config", str(workspace / "config.yaml"),
+                          "--texts", str(t1), str(t2), "--gold-codes", str(c1),
+                          "--out", str(workspace / "x.json"))
+    assert code == 2 and "one codes file per texts file" in err
+    _write_holdout(two, [("a1", "alpha", "We recruit again.")], [("a1", "")])
+    code, _out, err = run("evaluate-holdout", "--config", str(workspace / "config.yaml"),
+                          "--texts", str(t1), str(t2), "--gold-codes", str(c1), str(c2),
+                          "--out", str(workspace / "x.json"))
+    assert code == 2 and "two/holdout_texts.csv" in err and "'a1' is also in" in err
+    assert not (workspace / "x.json").exists()

@@ -303,3 +303,15 @@ def test_tag_writes_vetoed_codings_and_tag_text_drops_them(codebook, tmp_path) -
     with open(tmp_path / "c.csv", encoding="utf-8", newline="") as handle:
         kept = [(r["segment_id"], r["rule"]) for r in csv.DictReader(handle)]
     assert ("alpha/a01/t001/s01", "workforce.recruitment/terms") not in kept
+
+
+def test_training_refuses_any_of_several_held_out_sets(codebook, tmp_path) -> None:
+    texts, gold = _training()
+    first = _gold_set(tmp_path / "set1", texts, gold)
+    second = _gold_set(tmp_path / "set2", texts, gold)
+    settings = {"patterns": {"use_demo_gold": False, "train_sets": [str(first)]},
+                "holdout_texts": [str(second / "texts.csv"), str(first / "texts.csv")]}
+    with pytest.raises(InputError, match="in-sample"):
+        load_training(settings, codebook, [], "cfg.yaml")
+    settings["holdout_texts"] = [str(second / "texts.csv")]
+    assert load_training(settings, codebook, [], "cfg.yaml")[0] == texts

@@ -13,12 +13,17 @@ HAVE_GOLD = bool(GOLD_CODES and GOLD_SEGMENTS) and _ThemesPath(GOLD_CODES).exist
     and _ThemesPath(GOLD_SEGMENTS).exists()
 # The held-out check runs only when both of its files exist (a gold set never used to refine
 # the rules; texts outside the corpus, so they are tagged directly, not de-identified).
-HOLDOUT_TEXTS = THEMES_CFG.get("holdout_texts", "")
-HOLDOUT_CODES = THEMES_CFG.get("holdout_codes", "")
+# Each may name one file or a list (held-out sets pooled).
+def _as_list(value):
+    return [] if not value else [value] if isinstance(value, str) else list(value)
+
+
+HOLDOUT_TEXTS = _as_list(THEMES_CFG.get("holdout_texts"))
+HOLDOUT_CODES = _as_list(THEMES_CFG.get("holdout_codes"))
 # optional: a second coder's codes for a sample of the held-out texts
-HOLDOUT_SECOND = THEMES_CFG.get("holdout_second_codes", "")
-HAVE_HOLDOUT = bool(HOLDOUT_TEXTS and HOLDOUT_CODES) and _ThemesPath(HOLDOUT_TEXTS).exists() \
-    and _ThemesPath(HOLDOUT_CODES).exists()
+HOLDOUT_SECOND = _as_list(THEMES_CFG.get("holdout_second_codes"))
+HAVE_HOLDOUT = bool(HOLDOUT_TEXTS and HOLDOUT_CODES) and all(
+    _ThemesPath(f).exists() for f in HOLDOUT_TEXTS + HOLDOUT_CODES)
 MATRIX_BY = THEMES_CFG.get("matrix_by",
                            ["study", "ics_label", "sector", "role", "time_point", "participant"])
 SUMMARIES = sorted(str(p) for p in _ThemesPath(THEMES_CFG.get("summaries_dir",
@@ -158,7 +163,7 @@ rule themes_holdout:
         codebook=CODEBOOK,
         texts=HOLDOUT_TEXTS,
         gold_codes=HOLDOUT_CODES,
-        second_codes=[HOLDOUT_SECOND] if HOLDOUT_SECOND else [],
+        second_codes=HOLDOUT_SECOND,
         patterns=[PATTERNS] if PATTERNS else [],
     output:
         json=f"{THEMES_DIR}/evaluation_holdout.json",
@@ -171,8 +176,8 @@ rule themes_holdout:
         qs=QS,
         config=CONFIG,
         settings=config_hash("themes", "studies"),
-        second=f"--second-codes {_shlex.quote(HOLDOUT_SECOND)}" if HOLDOUT_SECOND
-        else "--second-codes none",
+        second="--second-codes " + (" ".join(_shlex.quote(f) for f in HOLDOUT_SECOND)
+                                     if HOLDOUT_SECOND else "none"),
         patterns=f"--patterns {PATTERNS}" if PATTERNS else "",
     shell:
         "{params.qs} evaluate-holdout --config {params.config} --codebook {input.codebook} "

@@ -365,6 +365,16 @@ def _target_pairs(data: dict[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
+def _files_with_sha(paths: Any, digests: Any) -> str:
+    """``a.csv (sha256 1234abcd5678); b.csv (...)`` from the "; "-joined provenance fields."""
+    if not paths:
+        return "-"
+    names = str(paths).split("; ")
+    shas = str(digests or "").split("; ")
+    return "; ".join(f"{name} (sha256 {sha[:12]})" if sha else name
+                     for name, sha in zip(names, shas + [""] * len(names), strict=False))
+
+
 def _clearly_below(below: int, clearly: int) -> str:
     """How many codes below the recall target stay below it at the top of their interval."""
     if clearly == below:
@@ -439,11 +449,12 @@ def coding_holdout(ctx: Context) -> str:
                       "code new material.", kind="missing")
     data = ev.data
     gold = data.get("gold") or {}
-    pairs = [("Held-out texts", str(data.get("n_segments", "-"))),
-             ("Texts file", f"{gold.get('gold_segments', '-')} (sha256 "
-                            f"{str(gold.get('gold_segments_sha256', ''))[:12]})"),
-             ("Codes file", f"{gold.get('gold_codes', '-')} (sha256 "
-                            f"{str(gold.get('gold_codes_sha256', ''))[:12]})"),
+    pairs = [("Held-out texts", str(data.get("n_segments", "-"))
+              + (f" ({gold['sets']} sets pooled)" if int(gold.get("sets") or 1) > 1 else "")),
+             ("Texts file(s)", _files_with_sha(gold.get("gold_segments"),
+                                               gold.get("gold_segments_sha256"))),
+             ("Codes file(s)", _files_with_sha(gold.get("gold_codes"),
+                                               gold.get("gold_codes_sha256"))),
              ("Coders", ", ".join(gold.get("coders") or []) or "-")]
     pairs.extend(_target_pairs(data))
     frame = _coding_frame(ctx, data)

@@ -71,14 +71,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                        "gold set: texts the rules were never refined on (themes.holdout_texts)")
     p.add_argument("--config", default="config/config.yaml")
     p.add_argument("--codebook", help="codebook YAML (default: themes.codebook)")
-    p.add_argument("--texts", help="held-out texts CSV: segment_id, study, text "
-                   "(default: themes.holdout_texts)")
-    p.add_argument("--gold-codes", help="their gold codes CSV: segment_id, code "
-                   "(default: themes.holdout_codes)")
-    p.add_argument("--second-codes", help="a second coder's codes for a sample of the texts "
-                   "(default: themes.holdout_second_codes unless --texts is given; 'none' "
-                   "to skip): the second "
-                   "coder and the rules are each compared with the first coder")
+    p.add_argument("--texts", nargs="+", help="held-out texts CSV(s): segment_id, study, "
+                   "text; several sets are pooled (default: themes.holdout_texts)")
+    p.add_argument("--gold-codes", nargs="+", help="their gold codes CSV(s): segment_id, "
+                   "code, one per texts file in the same order (default: themes.holdout_codes)")
+    p.add_argument("--second-codes", nargs="+", help="a second coder's codes for a sample of "
+                   "the texts, one file per set that has one (default: "
+                   "themes.holdout_second_codes unless --texts is given; 'none' to skip): "
+                   "the second coder and the rules are each compared with the first coder")
     p.add_argument("--patterns", help="coding-patterns model from `fit-patterns` (as `tag` "
                    "used it)")
     p.add_argument("--iterations", type=int, help="bootstrap iterations (default from config)")
@@ -371,40 +371,43 @@ def cmd_evaluate_holdout(args: argparse.Namespace) -> None:
     from qualsynth.themes.engine import Engine
     from qualsynth.themes.evaluate import (
         SECOND_CODER_MIN_GOLD,
+        as_paths,
         compare_with_second_coder,
         gold_provenance,
         load_gold,
-        load_holdout_texts,
+        load_pooled,
     )
     from qualsynth.themes.matrices import segment_codes
 
     config = _themes_config(args.config)
     settings = _settings(config)
     codebook = load_codebook(args.codebook or settings["codebook"])
-    texts_path = args.texts or settings.get("holdout_texts")
-    codes_path = args.gold_codes or settings.get("holdout_codes")
-    if not texts_path or not codes_path:
+    texts_paths = as_paths(args.texts or settings.get("holdout_texts"))
+    codes_paths = as_paths(args.gold_codes or settings.get("holdout_codes"))
+    if not texts_paths or not codes_paths:
         raise InputError(args.config, "no held-out gold: set themes.holdout_texts and "
                          "themes.holdout_codes or pass --texts/--gold-codes")
     studies = [s["id"] for s in config.get("studies", [])] or None
-    units = load_holdout_texts(texts_path, studies)
+    units, coded_ids, gold = load_pooled(texts_paths, codes_paths, codebook, studies)
     engine = Engine(codebook, settings["scope"], settings["cooccurrence_window"])
     codings = _with_patterns(args.patterns, codebook, units,
                              list(engine.tag_units(units))).codings
     predicted = segment_codes(codebook, codings)
-    coded_ids, gold = load_gold(codes_path, texts_path, codebook,
-                                {u["segment_id"] for u in units})
-    provenance = {**gold_provenance(codes_path, texts_path), "role": "held-out",
-                  "coding_patterns": bool(args.patterns)}
+    provenance = {**gold_provenance(codes_paths, texts_paths), "role": "held-out",
+                  "sets": len(texts_paths), "coding_patterns": bool(args.patterns)}
     extra: dict[str, Any] = {}
     # the configured second coding belongs to the configured texts: with --texts, only an
     # explicit --second-codes applies
-    second_path = args.second_codes or (None if args.texts
-                                         else settings.get("holdout_second_codes"))
-    if second_path and second_path != "none":
-        # the second coder's file lists its own sample: every passage in it, in file order
-        sample, second = load_gold(second_path, second_path, codebook, set(coded_ids))
-        source = gold_provenance(second_path, second_path)
+    second_paths = as_paths(args.second_codes or (None if args.texts
+                                                   else settings.get("holdout_second_codes")))
+    if second_paths and second_paths != ["none"]:
+        # each second coder's file lists its own sample: every passage in it, in file order
+        sample, second = [], {}
+        for path in second_paths:
+            ids, codes = load_gold(path, path, codebook, set(coded_ids))
+            sample += [i for i in ids if i not in second]
+            second.update(codes)
+        source = gold_provenance(second_paths, second_paths)
         extra["second_coder"] = {
             **compare_with_second_coder(codebook, sample, gold, second, predicted,
                                         min_gold=SECOND_CODER_MIN_GOLD),

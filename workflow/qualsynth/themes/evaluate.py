@@ -9,7 +9,7 @@ also a gold ``workforce``), matching the coding convention in the codebook.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -271,15 +271,57 @@ def load_holdout_texts(path: str | Path, studies: Iterable[str] | None = None
     return units
 
 
-def gold_provenance(codes_path: str | Path, segments_path: str | Path) -> dict[str, Any]:
-    """Where the gold came from: paths, sha256 and the coders named in its coder column."""
-    rows = read_csv(codes_path, ["segment_id", "code"])
-    coders = sorted({(r.get("coder") or "").strip() for r in rows} - {""})
-    return {"gold_codes": Path(codes_path).as_posix(),
-            "gold_codes_sha256": sha256_file(codes_path),
-            "gold_segments": Path(segments_path).as_posix(),
-            "gold_segments_sha256": sha256_file(segments_path),
-            "coders": coders}
+def gold_provenance(codes_path: str | Path | Sequence[str | Path],
+                    segments_path: str | Path | Sequence[str | Path]) -> dict[str, Any]:
+    """Where the gold came from: paths, sha256 and the coders named in its coder column.
+
+    Several files (pooled held-out sets) give their paths and sha256 joined by ``"; "``."""
+    codes_paths, segment_paths = as_paths(codes_path), as_paths(segments_path)
+    coders: set[str] = set()
+    for path in codes_paths:
+        coders |= {(r.get("coder") or "").strip() for r in read_csv(path, ["segment_id", "code"])}
+    return {"gold_codes": "; ".join(Path(p).as_posix() for p in codes_paths),
+            "gold_codes_sha256": "; ".join(sha256_file(p) for p in codes_paths),
+            "gold_segments": "; ".join(Path(p).as_posix() for p in segment_paths),
+            "gold_segments_sha256": "; ".join(sha256_file(p) for p in segment_paths),
+            "coders": sorted(coders - {""})}
+
+
+def as_paths(value: str | Path | Sequence[str | Path] | None) -> list[str]:
+    """A config or CLI value naming one file or several, as a list of paths."""
+    if not value:
+        return []
+    if isinstance(value, (str, Path)):
+        return [str(value)]
+    return [str(v) for v in value]
+
+
+def load_pooled(texts_paths: Sequence[str], codes_paths: Sequence[str], codebook: Codebook,
+                studies: Iterable[str] | None = None
+                ) -> tuple[list[dict[str, Any]], list[str], dict[str, set[str]]]:
+    """(units, coded ids, gold) of one or more held-out sets, pooled; ids must not repeat."""
+    if len(texts_paths) != len(codes_paths):
+        raise InputError(codes_paths[0] if codes_paths else "config", f"{len(texts_paths)} "
+                         f"texts file(s) but {len(codes_paths)} codes file(s): give one codes "
+                         "file per texts file, in the same order")
+    units: list[dict[str, Any]] = []
+    coded: list[str] = []
+    gold: dict[str, set[str]] = {}
+    origin: dict[str, str] = {}
+    for texts_path, codes_path in zip(texts_paths, codes_paths, strict=True):
+        these = load_holdout_texts(texts_path, studies)
+        for unit in these:
+            sid = unit["segment_id"]
+            if sid in origin:
+                raise InputError(texts_path, f"segment_id {sid!r} is also in {origin[sid]}: "
+                                 "pooled sets need distinct ids", field="segment_id")
+            origin[sid] = str(texts_path)
+        ids, set_gold = load_gold(codes_path, texts_path, codebook,
+                                  {u["segment_id"] for u in these})
+        units += these
+        coded += ids
+        gold.update(set_gold)
+    return units, coded, gold
 
 
 def compare_with_second_coder(codebook: Codebook, sample: list[str],

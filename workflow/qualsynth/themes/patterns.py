@@ -302,13 +302,13 @@ def load_training(settings: dict[str, Any], codebook: Codebook,
     """(texts, gold codes, provenance) from the demo gold and ``themes.patterns.train_sets``.
 
     Refuses a training set that holds the held-out texts."""
-    from qualsynth.themes.evaluate import load_gold, load_holdout_texts
+    from qualsynth.themes.evaluate import as_paths, load_gold, load_holdout_texts
 
     conf = settings.get("patterns") or {}
     texts: list[str] = []
     gold: list[set[str]] = []
     sources: list[dict[str, Any]] = []
-    holdout = settings.get("holdout_texts")
+    holdout = {Path(p).resolve() for p in as_paths(settings.get("holdout_texts"))}
     if conf.get("use_demo_gold", True) and settings.get("gold_codes"):
         by_id = {s["segment_id"]: s for s in segments}
         ids, g = load_gold(settings["gold_codes"], settings["gold_segments"], codebook,
@@ -320,7 +320,7 @@ def load_training(settings: dict[str, Any], codebook: Codebook,
     for folder in conf.get("train_sets") or []:
         folder_path = Path(folder)
         texts_path, codes_path = folder_path / "texts.csv", folder_path / "codes.csv"
-        if holdout and Path(holdout).resolve() == texts_path.resolve():
+        if texts_path.resolve() in holdout:
             raise InputError(config_path, f"themes.patterns.train_sets includes {folder}, which "
                              "holds the held-out texts (themes.holdout_texts): the held-out "
                              "check would be in-sample; remove it from train_sets",
