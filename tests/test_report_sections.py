@@ -232,7 +232,15 @@ def test_holdout_check_and_in_sample_warning(project: Path) -> None:
     assert ">0.63<" in html and ">0.47<" in html
     methods = synthesis.methods(synthesis.build("config/config.yaml"))
     assert "a second coder agreed with the first at pooled kappa 0.63" in methods
-    assert "the rules at 0.47" in methods
+    assert "the automatic coding at 0.47" in methods
+    # the recall target is stated too, with the codes the intervals cannot excuse
+    evaluation["targets"].update(codes_below_recall_target=["a", "b"],
+                                 codes_clearly_below_recall_target=["b"])
+    Path("data/processed/themes/evaluation_holdout.json").write_text(
+        json.dumps(evaluation), encoding="utf-8")
+    methods = synthesis.methods(synthesis.build("config/config.yaml"))
+    assert ("Target recall 0.8 for each of those codes: NOT met (2 code(s) below, 1 of them "
+            "even at the top of their 95% interval)") in methods
 
 
 def test_reports_say_when_coding_patterns_added_codes(project: Path) -> None:

@@ -564,6 +564,15 @@ def _coding_paragraph(ctx: Context) -> str:
                      f"({htargets.get('applies_to', 'frequent codes')}): "
                      f"{'met' if htargets.get('macro_kappa_met') else 'NOT met'} "
                      f"({htargets['macro_kappa']:.2f}). ")
+            below = htargets.get("codes_below_recall_target")
+            if isinstance(below, list):
+                clearly = htargets.get("codes_clearly_below_recall_target")
+                text += (f"Target recall {htargets.get('recall_min')} for each of those "
+                         "codes: " + ("met. " if not below else
+                                      f"NOT met ({len(below)} code(s) below"
+                                      + (f", {len(clearly)} of them even at the top of "
+                                         "their 95% interval" if isinstance(clearly, list)
+                                         else "") + "). "))
         second = held.data.get("second_coder")
         if isinstance(second, dict):
             two = (second.get("second_coder") or {}).get("pooled_kappa")
@@ -571,7 +580,7 @@ def _coding_paragraph(ctx: Context) -> str:
             if isinstance(two, (int, float)) and isinstance(rules, (int, float)):
                 text += (f"On the {second.get('n_passages', '?')} of those texts coded "
                          f"twice, a second coder agreed with the first at pooled kappa "
-                         f"{two:.2f}, the rules at {rules:.2f}. ")
+                         f"{two:.2f}, the automatic coding at {rules:.2f}. ")
     low = ctx.low_kappa
     listing = ""
     if low:
