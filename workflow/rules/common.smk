@@ -88,3 +88,8 @@ def study_registers():
 def study_sources():
     """Every raw source file of the corpus."""
     return [str(study_folder(s) / f) for s in STUDIES for f in DOCS[s].values()]
+
+
+def as_list(value):
+    """A config value naming one file or several, as a list (empty when unset)."""
+    return [] if not value else [value] if isinstance(value, str) else list(value)

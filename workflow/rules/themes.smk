@@ -14,14 +14,10 @@ HAVE_GOLD = bool(GOLD_CODES and GOLD_SEGMENTS) and _ThemesPath(GOLD_CODES).exist
 # The held-out check runs only when both of its files exist (a gold set never used to refine
 # the rules; texts outside the corpus, so they are tagged directly, not de-identified).
 # Each may name one file or a list (held-out sets pooled).
-def _as_list(value):
-    return [] if not value else [value] if isinstance(value, str) else list(value)
-
-
-HOLDOUT_TEXTS = _as_list(THEMES_CFG.get("holdout_texts"))
-HOLDOUT_CODES = _as_list(THEMES_CFG.get("holdout_codes"))
+HOLDOUT_TEXTS = as_list(THEMES_CFG.get("holdout_texts"))
+HOLDOUT_CODES = as_list(THEMES_CFG.get("holdout_codes"))
 # optional: a second coder's codes for a sample of the held-out texts
-HOLDOUT_SECOND = _as_list(THEMES_CFG.get("holdout_second_codes"))
+HOLDOUT_SECOND = as_list(THEMES_CFG.get("holdout_second_codes"))
 HAVE_HOLDOUT = bool(HOLDOUT_TEXTS and HOLDOUT_CODES) and all(
     _ThemesPath(f).exists() for f in HOLDOUT_TEXTS + HOLDOUT_CODES)
 MATRIX_BY = THEMES_CFG.get("matrix_by",
