@@ -122,9 +122,15 @@ def main(argv: list[str] | None = None) -> int:
                              "(default: themes.patterns.embedding_weight, else 0)")
     parser.add_argument("--exclude", nargs="*", default=[], metavar="SET",
                         help="evaluation sets to leave out entirely, e.g. set4")
-    parser.add_argument("--learning-curve", metavar="SET",
-                        help="instead: score SET with classifiers trained on random samples "
-                             "of growing size drawn from every other set (3 draws each)")
+    parser.add_argument("--sizes", nargs="+", type=int, metavar="N",
+                        help="with --learning-curve: training sample sizes (default: every "
+                             "200 passages)")
+    parser.add_argument("--draws", type=int, default=3,
+                        help="with --learning-curve: random samples per size (default 3)")
+    parser.add_argument("--learning-curve", metavar="SET", nargs="+",
+                        help="instead: score each SET with classifiers trained on random "
+                             "samples of growing size drawn from every other set (--draws each), "
+                             "averaged over the sets")
     args = parser.parse_args(argv)
 
     config = load_config(args.config)
@@ -153,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.learning_curve:
         return learning_curve(args.learning_curve, set_of, rules, score, codebook, text, gold,
-                              args.seed, rule_codings, options)
+                              args.seed, rule_codings, options, args.sizes, args.draws)
     print(f"Rules: codebook {codebook.version}. Classifier: trained on every other set, "
           f"probability >= {threshold}, embedding weight {weight}, rule codings vetoed below "
           f"{veto}.\n")
@@ -171,33 +177,44 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def learning_curve(held: str, set_of: dict[str, str], rules: Any, score: Any, codebook: Any,
-                   text: dict[str, str], gold: dict[str, set[str]], seed: int,
-                   rule_codings: dict[str, list[Any]], options: dict[str, Any]) -> int:
-    """Macro kappa on ``held`` as the classifier's training sample grows (mean of 3 draws)."""
-    test = [s for s, n in set_of.items() if n == held]
-    if not test:
-        raise SystemExit(f"--learning-curve: no set named {held!r}")
-    pool = sorted(s for s, n in set_of.items() if n != held)
-    sizes = [n for n in range(200, len(pool) - 100, 200)] + [len(pool)]
-    print(f"Held-out set {held} ({len(test)} passages); rules: codebook {codebook.version}, "
-          f"macro kappa | recall | codes recall < 0.8: {summary_cells(score(test, rules))}.\n")
+def learning_curve(held: list[str], set_of: dict[str, str], rules: Any, score: Any,
+                   codebook: Any, text: dict[str, str], gold: dict[str, set[str]], seed: int,
+                   rule_codings: dict[str, list[Any]], options: dict[str, Any],
+                   sizes: list[int] | None = None, draws: int = 3) -> int:
+    """Agreement on each set in ``held`` as the classifier's training sample, drawn from every
+    other set, grows; means over the draws and then over the held sets."""
+    missing = [h for h in held if h not in set(set_of.values())]
+    if missing:
+        raise SystemExit(f"--learning-curve: no set named {', '.join(map(repr, missing))}")
+    folds = []
+    for name in held:
+        test = [s for s, n in set_of.items() if n == name]
+        folds.append((name, test, sorted(s for s, n in set_of.items() if n != name)))
+    smallest = min(len(pool) for _name, _test, pool in folds)
+    steps = sorted(n for n in (sizes or range(200, smallest - 100, 200)) if n < smallest)
+    print(f"Held-out set(s) {', '.join(held)}; rules: codebook {codebook.version}; "
+          + "; ".join(f"{name}: {summary_cells(score(test, rules))}"
+                      for name, test, _pool in folds) + " (macro kappa | recall | codes "
+          "recall < 0.8).\n")
     print("| training passages | classifier kappa | combined kappa | combined codes R < 0.8 |")
     print("|---:|---:|---:|---:|")
     rng = np.random.default_rng(seed)
-    for size in sizes:
-        draws = 1 if size == len(pool) else 3
-        kappas, either_kappas, below = [], [], []
-        for _ in range(draws):
-            train = sorted(rng.choice(pool, size=size, replace=False).tolist())
-            clf, either = classifier_predictions(codebook, train, test, text, gold,
-                                                 rule_codings, options)
-            kappas.append(score(test, clf)["macro"]["frequent_codes"]["kappa"])
-            r = score(test, either)
-            either_kappas.append(r["macro"]["frequent_codes"]["kappa"])
-            below.append(len(r["targets"]["codes_below_recall_target"]))
-        print(f"| {size} | {np.mean(kappas):.2f} | {np.mean(either_kappas):.2f} | "
-              f"{np.mean(below):.0f} |")
+    for size in [*steps, None]:
+        kappas, combined_kappas, below = [], [], []
+        for _name, test, pool in folds:
+            for _ in range(1 if size is None else draws):
+                train = pool if size is None else sorted(
+                    rng.choice(pool, size=size, replace=False).tolist())
+                clf, combined = classifier_predictions(codebook, train, test, text, gold,
+                                                       rule_codings, options)
+                kappas.append(score(test, clf)["macro"]["frequent_codes"]["kappa"])
+                r = score(test, combined)
+                combined_kappas.append(r["macro"]["frequent_codes"]["kappa"])
+                below.append(len(r["targets"]["codes_below_recall_target"]))
+        label = size if size is not None else "all (" + "/".join(
+            sorted({str(len(pool)) for _n, _t, pool in folds}, key=int)) + ")"
+        print(f"| {label} | {np.mean(kappas):.2f} | {np.mean(combined_kappas):.2f} | "
+              f"{np.mean(below):.1f} |", flush=True)
     return 0
 
 

@@ -58,3 +58,33 @@ def test_classifier_learns_a_code_from_its_words_and_skips_rare_codes(tmp_path: 
     _alone, vetoed = _script().classifier_predictions(
         codebook, train, ["t3"], text, gold, rule_codings, {"threshold": 0.5, "veto_below": 0.45})
     assert "workforce.recruitment" in kept["t3"] and "workforce.recruitment" not in vetoed["t3"]
+
+
+def test_learning_curve_averages_over_several_held_out_sets(tmp_path: Path, capsys) -> None:
+    from qualsynth.themes.evaluate import evaluate
+
+    codebook = load_codebook(write_codebook(tmp_path / "cb.yaml", small_codebook()))
+    fillers = ["the meeting ran late", "we talked about the plan", "nothing much changed",
+               "the board met on tuesday", "people were tired", "the room was cold"]
+    text, gold, set_of = {}, {}, {}
+    for k, name in enumerate(("a", "b", "c")):
+        for i, filler in enumerate(fillers):
+            sid = f"{name}r{i}"
+            text[sid], gold[sid] = f"vacancies and advertising, {filler}", \
+                {"workforce.recruitment"}
+            set_of[sid] = name
+            sid = f"{name}o{i}"
+            text[sid], gold[sid] = f"{filler} and the weather {k}", set()
+            set_of[sid] = name
+
+    def score(test, predicted):
+        return evaluate(codebook, test, {s: gold[s] for s in test}, predicted, iterations=0,
+                        seed=1, low_kappa=0.41, min_gold=2)
+
+    code = _script().learning_curve(["a", "b"], set_of, {}, score, codebook, text, gold, 1,
+                                     {}, {"threshold": 0.5}, sizes=[12, 99], draws=2)
+    assert code == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "---" not in line]
+    assert [r.split(" | ")[0] for r in rows[1:]] == ["| 12", "| all (24)"]   # 99 too big
+    assert "Held-out set(s) a, b" in out
