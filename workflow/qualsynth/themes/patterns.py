@@ -5,10 +5,12 @@ coded examples, a logistic regression over TF-IDF word and word-pair features (s
 balanced class weights), trained on gold coding. Optionally (``embedding_weight`` > 0) the
 passage's sentence embedding from the project's committed static model (``topics.model2vec``)
 is appended to the word features, so that wording the training passages never used can
-still count. Applied after the rules, it adds a code to
-a segment when its probability reaches the threshold; the coding's rule id is
-``<code>/pattern`` and its evidence the words that pushed it over, so a reviewer can still
-see why it fired. It is off unless ``themes.patterns.enabled`` is true.
+still count. Applied after the rules (:func:`apply_patterns`), it adds a code to a segment
+when its probability reaches the threshold; the coding's rule id is ``<code>/pattern`` and
+its evidence the words that pushed it over, so a reviewer can still see why it fired. With
+``veto_below`` > 0 it also sets aside a rule's coding of a code whose probability for that
+segment is below it; those are returned (and written to ``vetoed_codings.csv``) with the
+probability, never silently dropped. It is off unless ``themes.patterns.enabled`` is true.
 
 The model is stored as JSON (vocabulary, idf, weights), never pickled, with the sha256 of
 every training file, so the same inputs give the same file and an auditor can see what it
