@@ -27,7 +27,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--codings", required=True, help="output codings.csv")
     p.add_argument("--segment-codes", required=True, help="output segment_codes.csv")
     p.add_argument("--patterns", help="coding-patterns model from `fit-patterns`: its codes "
-                   "are added after the rules'")
+                   "are added after the rules', and rule codings it vetoes are set aside")
     p.add_argument("--vetoed", help="output CSV of the rules' codings the coding patterns "
                    "set aside (themes.patterns.veto_below), with the code's probability")
     p.set_defaults(func=cmd_tag)
@@ -96,7 +96,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--study", help="study id of the text, for rules limited to some studies "
                    "(without it those rules do not apply)")
     p.add_argument("--patterns", help="coding-patterns model from `fit-patterns`: its codes "
-                   "follow the rules' on each line")
+                   "follow the rules' on each line, and rule codes it vetoes are dropped")
     p.set_defaults(func=cmd_tag_text)
 
     p = sub.add_parser("codebook-diff", help="which segments gain or lose which codes when "
