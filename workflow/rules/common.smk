@@ -93,3 +93,12 @@ def study_sources():
 def as_list(value):
     """A config value naming one file or several, as a list (empty when unset)."""
     return [] if not value else [value] if isinstance(value, str) else list(value)
+
+
+def model2vec_files():
+    """The committed static embedding model's files (topics.model2vec.path): an input of
+    every rule that embeds text, so edits to the model rerun it."""
+    folder = Path(((config.get("topics") or {}).get("model2vec") or {}).get(
+        "path", "models/minilm-l6-m2v"))
+    names = ("model.safetensors", "tokenizer.json", "config.json", "SHA256SUMS")
+    return [str(folder / name) for name in names]

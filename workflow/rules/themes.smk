@@ -43,11 +43,9 @@ if PATTERNS_CFG.get("enabled"):
 
 
 # with embedding features, the committed static model is an input too
-PATTERN_MODEL_INPUT = [
-    str(_ThemesPath((config.get("topics") or {}).get("model2vec", {}).get("path",
-                                                                      "models/minilm-l6-m2v"))
-        / name) for name in ("model.safetensors", "tokenizer.json", "config.json", "SHA256SUMS")
-] if float(PATTERNS_CFG.get("embedding_weight", 0) or 0) > 0 else []
+PATTERN_MODEL_INPUT = (
+    model2vec_files() if float(PATTERNS_CFG.get("embedding_weight", 0) or 0) > 0 else []
+)
 
 
 rule themes_patterns:

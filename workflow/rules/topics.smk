@@ -6,12 +6,7 @@ TOPICS_DIR = f"{PROCESSED}/topics"
 _TOPICS_CFG = config.get("topics") or {}
 # The committed static embedding model is an input (edits to it rerun the stage).
 TOPICS_MODEL_INPUT = (
-    [
-        str(Path(_TOPICS_CFG.get("model2vec", {}).get("path", "models/minilm-l6-m2v")) / name)
-        for name in ("model.safetensors", "tokenizer.json", "config.json", "SHA256SUMS")
-    ]
-    if _TOPICS_CFG.get("backend", "model2vec") == "model2vec"
-    else []
+    model2vec_files() if _TOPICS_CFG.get("backend", "model2vec") == "model2vec" else []
 )
 
 

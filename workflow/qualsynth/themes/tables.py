@@ -87,14 +87,16 @@ VETOED_COLUMNS = [*CODING_COLUMNS, "probability"]
 
 def write_vetoed(path: str | Path, vetoed: Iterable[tuple[Coding, float]]) -> int:
     """The rules' codings that coding patterns set aside, with the code's probability."""
-    rows = sorted(({**c.as_row(), "probability": p} for c, p in vetoed),
-                  key=lambda r: (r["segment_id"], r["sentence_no"], r["code"], r["rule"]))
+    rows = sorted(({**c.as_row(), "probability": p} for c, p in vetoed), key=_coding_order)
     return write_csv(path, VETOED_COLUMNS, rows)
 
 
+def _coding_order(row: dict[str, Any]) -> tuple[Any, ...]:
+    return row["segment_id"], row["sentence_no"], row["code"], row["rule"]
+
+
 def write_codings(path: str | Path, codings: Iterable[Coding]) -> int:
-    rows = sorted((c.as_row() for c in codings),
-                  key=lambda r: (r["segment_id"], r["sentence_no"], r["code"], r["rule"]))
+    rows = sorted((c.as_row() for c in codings), key=_coding_order)
     return write_csv(path, CODING_COLUMNS, rows)
 
 
