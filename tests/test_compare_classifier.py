@@ -88,3 +88,39 @@ def test_learning_curve_averages_over_several_held_out_sets(tmp_path: Path, caps
     rows = [line for line in out.splitlines() if line.startswith("| ") and "---" not in line]
     assert [r.split(" | ")[0] for r in rows[1:]] == ["| 12", "| all (24)"]   # 99 too big
     assert "Held-out set(s) a, b" in out
+
+
+def test_per_code_thresholds_follow_the_recall_target(tmp_path: Path) -> None:
+    codebook = load_codebook(write_codebook(tmp_path / "cb.yaml", small_codebook()))
+    fillers = ["the meeting ran late", "we talked about the plan", "nothing much changed",
+               "the board met on tuesday", "people were tired", "the room was cold",
+               "the agenda was long", "we had a coffee"]
+    text, gold, train = {}, {}, []
+    for i, filler in enumerate(fillers * 2):
+        sid = f"r{i}"
+        # recruitment said in several ways, so cross-validation finds some hard to see
+        text[sid] = [f"vacancies and advertising for nurses, {filler}",
+                     f"we could not fill the posts, {filler}",
+                     f"hiring was slow, {filler}"][i % 3]
+        gold[sid] = {"workforce.recruitment"}
+        train.append(sid)
+        sid = f"o{i}"
+        text[sid], gold[sid] = f"{filler} and the weather", set()
+        train.append(sid)
+    options = {"threshold": 0.5, "veto_below": 0.0}
+    script = _script()
+    easy = script.per_code_thresholds(codebook, train, text, gold, {}, options, 0.0, seed=1)
+    impossible = script.per_code_thresholds(codebook, train, text, gold, {}, options, 1.01,
+                                            seed=1)
+    assert easy["workforce.recruitment"] == 0.5          # met at once: the single threshold
+    assert impossible["workforce.recruitment"] == 0.15   # never met: the lowest step
+    assert "waits" not in easy                           # no gold: no threshold of its own
+    mid = script.per_code_thresholds(codebook, train, text, gold, {}, options, 0.9, seed=1)
+    assert 0.15 <= mid["workforce.recruitment"] <= 0.5
+    text["t1"] = "hiring nurses was slow and the posts stayed empty"
+    strict = script.combined_with_thresholds(codebook, train, ["t1"], text, gold, {}, options,
+                                             {"workforce.recruitment": 0.99})
+    loose = script.combined_with_thresholds(codebook, train, ["t1"], text, gold, {}, options,
+                                            {"workforce.recruitment": 0.01})
+    assert "workforce.recruitment" not in strict["t1"]
+    assert loose["t1"] >= {"workforce.recruitment", "workforce"}   # parent rolled up
