@@ -276,3 +276,12 @@ def test_recall_target_says_which_misses_the_intervals_can_tell() -> None:
     for targets in ({**base, "codes_clearly_below_recall_target": None}, base):
         assert dict(audits._target_pairs({"targets": targets}))[
             "Target: recall >= 0.8"] == "NOT met (3 code(s) below)"
+
+
+def test_coders_with_the_same_description_are_listed_once() -> None:
+    coders = ["S1: close reading, blind to the rules", "S2: close reading, blind to the rules",
+              "S5: close reading, blind to the rules and to the other coders", "F1"]
+    assert audits._coders(coders) == (
+        "S1, S2: close reading, blind to the rules; "
+        "S5: close reading, blind to the rules and to the other coders; F1")
+    assert audits._coders([]) == "-"

@@ -375,6 +375,17 @@ def _files_with_sha(paths: Any, digests: Any) -> str:
                      for name, sha in zip(names, shas + [""] * len(names), strict=False))
 
 
+def _coders(coders: list[str]) -> str:
+    """Coder entries ``ID: description``, grouped: ``S1, S2: LLM-assisted ...; K5: ...``."""
+    groups: dict[str, list[str]] = {}
+    for entry in coders:
+        name, sep, description = entry.partition(": ")
+        key = description if sep else ""
+        groups.setdefault(key, []).append(name if sep else entry)
+    return "; ".join(", ".join(names) + (f": {key}" if key else "")
+                     for key, names in groups.items()) or "-"
+
+
 def _clearly_below(below: int, clearly: int) -> str:
     """How many codes below the recall target stay below it at the top of their interval."""
     if clearly == below:
@@ -455,7 +466,7 @@ def coding_holdout(ctx: Context) -> str:
                                                gold.get("gold_segments_sha256"))),
              ("Codes file(s)", _files_with_sha(gold.get("gold_codes"),
                                                gold.get("gold_codes_sha256"))),
-             ("Coders", ", ".join(gold.get("coders") or []) or "-")]
+             ("Coders", _coders(gold.get("coders") or []))]
     pairs.extend(_target_pairs(data))
     frame = _coding_frame(ctx, data)
     table = ""
