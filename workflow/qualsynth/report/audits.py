@@ -508,9 +508,9 @@ def _second_coder(block: Any, learned: bool = False) -> str:
                      "Macro kappa": fmt_num(entry.get("macro_kappa")),
                      "Pooled precision": fmt_num(entry.get("pooled_precision")),
                      "Pooled recall": fmt_num(entry.get("pooled_recall"))})
-    coders = ", ".join(block.get("coders") or []) or "-"
+    coders = _coders(block.get("coders") or [])
     return (paragraph(f"{block.get('n_passages', '?')} held-out texts were coded a second "
-                      f"time, independently (second coder: {coders}). How far two readers "
+                      f"time, independently (second coder(s): {coders}). How far two readers "
                       "agree is the ceiling against which the rules' agreement with one "
                       "reader should be judged; readers who share their training (or are "
                       "instances of one language model) agree more than independent people "
