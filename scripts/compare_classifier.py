@@ -73,21 +73,31 @@ def load_sets(config: dict[str, Any], settings: dict[str, Any], codebook: Any,
     return units, set_of, gold
 
 
+def fit_model(codebook: Any, train: list[str], text: dict[str, str],
+              gold: dict[str, set[str]], options: dict[str, Any]) -> Any:
+    """The coding patterns trained on ``train`` with ``options`` (threshold, embedder,
+    embedding_weight, veto_below)."""
+    from qualsynth.themes.patterns import fit_patterns
+
+    return fit_patterns(codebook, [text[s] for s in train], [gold[s] for s in train],
+                        **options)
+
+
 def classifier_predictions(codebook: Any, train: list[str], test: list[str],
                            text: dict[str, str], gold: dict[str, set[str]],
-                           rule_codings: dict[str, list[Any]], options: dict[str, Any]
+                           rule_codings: dict[str, list[Any]], options: dict[str, Any],
+                           thresholds: dict[str, float] | None = None, model: Any = None
                            ) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """(classifier alone, rules and classifier combined) codes, rolled up, for ``test``: the
-    coding patterns trained on ``train`` with ``options`` (threshold, embedder,
-    embedding_weight, veto_below), combined with the rules exactly as the pipeline does."""
+    coding patterns trained on ``train`` (or ``model``, already trained), combined with the
+    rules exactly as the pipeline does; ``thresholds`` gives codes their own threshold."""
     from qualsynth.themes.matrices import segment_codes
-    from qualsynth.themes.patterns import apply_patterns, fit_patterns
+    from qualsynth.themes.patterns import apply_patterns
 
-    model = fit_patterns(codebook, [text[s] for s in train], [gold[s] for s in train],
-                         **options)
+    model = model or fit_model(codebook, train, text, gold, options)
     units = [{"segment_id": s, "text": text[s]} for s in test]
     applied = apply_patterns(model, codebook, units,
-                             [c for s in test for c in rule_codings.get(s, [])])
+                             [c for s in test for c in rule_codings.get(s, [])], thresholds)
     alone = segment_codes(codebook, applied.learned)
     combined = segment_codes(codebook, applied.codings)
     return ({s: set(alone.get(s, {})) for s in test},
@@ -103,16 +113,13 @@ def per_code_thresholds(codebook: Any, train: list[str], text: dict[str, str],
     recall for that code on ``folds``-fold cross-validation inside ``train``; the lowest
     step when none does. Codes with fewer than ``min_gold`` training passages keep the
     single threshold."""
-    from qualsynth.themes.patterns import fit_patterns
-
     rng = np.random.default_rng(seed)
     fold_of = dict(zip(train, rng.permutation(len(train)) % folds, strict=True))
     probs: dict[str, dict[str, float]] = {}
     for f in range(folds):
         inner_train = [s for s in train if fold_of[s] != f]
         inner_test = [s for s in train if fold_of[s] == f]
-        model = fit_patterns(codebook, [text[s] for s in inner_train],
-                             [gold[s] for s in inner_train], **options)
+        model = fit_model(codebook, inner_train, text, gold, options)
         p = model.probabilities([text[s] for s in inner_test])
         for i, s in enumerate(inner_test):
             probs[s] = dict(zip(model.codes, (float(v) for v in p[i]), strict=True))
@@ -139,24 +146,12 @@ def per_code_thresholds(codebook: Any, train: list[str], text: dict[str, str],
 def combined_with_thresholds(codebook: Any, train: list[str], test: list[str],
                              text: dict[str, str], gold: dict[str, set[str]],
                              rule_codings: dict[str, list[Any]], options: dict[str, Any],
-                             thresholds: dict[str, float]) -> dict[str, set[str]]:
-    """Rules and patterns combined as the pipeline combines them (veto, most specific
-    learned codes), but each code with its own threshold; rolled up, for ``test``."""
-    from qualsynth.themes.patterns import fit_patterns
-
-    model = fit_patterns(codebook, [text[s] for s in train], [gold[s] for s in train],
-                         **options)
-    p = model.probabilities([text[s] for s in test])
-    veto = float(options["veto_below"])
-    out = {}
-    for i, s in enumerate(test):
-        prob = dict(zip(model.codes, (float(v) for v in p[i]), strict=True))
-        hit = {c for c, v in prob.items() if v >= thresholds.get(c, model.threshold)}
-        learned = {c for c in hit if not any(c in codebook.ancestors(o) for o in hit)}
-        kept = {c.code for c in rule_codings.get(s, [])
-                if c.code not in prob or prob[c.code] >= veto}
-        out[s] = codebook.with_ancestors(kept | learned)
-    return out
+                             thresholds: dict[str, float], model: Any = None
+                             ) -> dict[str, set[str]]:
+    """Rules and patterns combined as the pipeline combines them, but each code in
+    ``thresholds`` with its own threshold; rolled up, for ``test``."""
+    return classifier_predictions(codebook, train, test, text, gold, rule_codings, options,
+                                  thresholds, model)[1]
 
 
 def summary_cells(result: dict[str, Any]) -> str:
@@ -243,13 +238,14 @@ def main(argv: list[str] | None = None) -> int:
     for name in sorted(set(set_of.values()), key=lambda n: (n != "demo", set_number(n))):
         test = [s for s, n in set_of.items() if n == name]
         train = [s for s, n in set_of.items() if n != name]
+        model = fit_model(codebook, train, text, gold, options)
         clf, combined = classifier_predictions(codebook, train, test, text, gold, rule_codings,
-                                               options)
+                                               options, model=model)
         if args.recall_target is not None:
             thresholds = per_code_thresholds(codebook, train, text, gold, rule_codings, options,
                                              args.recall_target, args.seed)
             combined = combined_with_thresholds(codebook, train, test, text, gold,
-                                                rule_codings, options, thresholds)
+                                                rule_codings, options, thresholds, model)
         cells = [summary_cells(score(test, predicted)) for predicted in (rules, clf, combined)]
         print(f"| {name} | {len(test)} | " + " | ".join(cells) + " |")
     return 0

@@ -208,16 +208,18 @@ class PatternResult:
 
 
 def apply_patterns(model: PatternModel, codebook: Codebook, units: Iterable[dict[str, Any]],
-                   rule_codings: Iterable[Coding]) -> PatternResult:
+                   rule_codings: Iterable[Coding],
+                   thresholds: dict[str, float] | None = None) -> PatternResult:
     """Add learned codes to the rules' codings and, when ``model.veto_below`` > 0, set aside
-    a rule's coding of a modelled code whose probability for that unit is below it."""
+    a rule's coding of a modelled code whose probability for that unit is below it.
+    ``thresholds`` (code -> probability) overrides ``model.threshold`` for those codes."""
     units = list(units)
     rule_codings = list(rule_codings)
     participant = _participant_units(units)
     texts = [u.get("text") or "" for u in participant]
     x = model.features(texts) if participant and model.codes else None
     probs = model.probabilities(texts, x) if x is not None else np.zeros((0, 0))
-    learned = list(_learned(model, codebook, participant, texts, x, probs)) \
+    learned = list(_learned(model, codebook, participant, texts, x, probs, thresholds)) \
         if x is not None else []
     kept, vetoed = rule_codings, []
     if model.veto_below > 0 and x is not None:
@@ -257,9 +259,11 @@ def pattern_codings(model: PatternModel, codebook: Codebook,
 
 
 def _learned(model: PatternModel, codebook: Codebook, units: list[dict[str, Any]],
-             texts: list[str], x: Any, probs: np.ndarray) -> Iterator[Coding]:
+             texts: list[str], x: Any, probs: np.ndarray,
+             thresholds: dict[str, float] | None = None) -> Iterator[Coding]:
+    cut = np.array([(thresholds or {}).get(c, model.threshold) for c in model.codes])
     for i, unit in enumerate(units):
-        hit = {model.codes[k] for k in np.flatnonzero(probs[i] >= model.threshold)}
+        hit = {model.codes[k] for k in np.flatnonzero(probs[i] >= cut)}
         leaves = [c for c in model.codes if c in hit
                   and not any(c in codebook.ancestors(o) for o in hit)]
         row = x.getrow(i)
