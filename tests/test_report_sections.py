@@ -13,6 +13,7 @@ import yaml
 from conftest_reports import build_report_project
 from qualsynth.report import audits, study, synthesis
 from qualsynth.report.render import external_references
+from qualsynth.report.tables import esc
 
 TRACE = re.compile(r'<code class="qs-trace">(.*?)</code>')
 
@@ -223,7 +224,10 @@ def test_holdout_check_and_in_sample_warning(project: Path) -> None:
     evaluation["second_coder"] = {
         "n_passages": 12, "n_codes": 4, "min_gold_in_sample": 5, "coders": ["S2"],
         "second_coder": {"pooled_kappa": 0.634, "macro_kappa": 0.58},
-        "rules": {"pooled_kappa": 0.471, "macro_kappa": 0.44}, "codes": []}
+        "rules": {"pooled_kappa": 0.471, "macro_kappa": 0.44}, "codes": [],
+        "recall_target": {"recall_min": 0.8, "min_gold_in_sample": 10, "n_codes": 9,
+                          "second_coder_below": [fine[0]["code"]],
+                          "rules_below": [fine[0]["code"], fine[1]["code"]]}}
     Path("data/processed/themes/evaluation_holdout.json").write_text(
         json.dumps(evaluation), encoding="utf-8")
     ctx = audits.build("config/config.yaml")
@@ -233,6 +237,10 @@ def test_holdout_check_and_in_sample_warning(project: Path) -> None:
     methods = synthesis.methods(synthesis.build("config/config.yaml"))
     assert "a second coder agreed with the first at pooled kappa 0.63" in methods
     assert "the automatic coding at 0.47" in methods
+    assert ("of the 9 codes with at least 10 of them coded by the first coder, recall was "
+            "below 0.8 on 1 for the second coder and on 2 for the automatic coding") in methods
+    assert "of the 9 codes the first coder gave at least 10 of them" in html
+    assert f"below it on 1 ({esc(ctx.code_label(fine[0]['code']))})" in html
     # the recall target is stated too, with the codes the intervals cannot excuse
     evaluation["targets"].update(codes_below_recall_target=["a", "b"],
                                  codes_clearly_below_recall_target=["b"])

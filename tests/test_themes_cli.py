@@ -268,7 +268,7 @@ def test_evaluate_holdout_compares_a_second_coder(workspace: Path) -> None:
     first = {"h1", "h2", "h3", "h5", "h6"}
     tpath, cpath = _write_holdout(workspace, texts, [
         (sid, "workforce.recruitment" if sid in first else "") for sid, _, _ in texts])
-    second = {"h1", "h2", "h3", "h5"}
+    second = {"h1", "h2", "h5"}
     spath = workspace / "second.csv"
     with open(spath, "w", encoding="utf-8", newline="") as handle:
         w = csv.writer(handle)
@@ -287,8 +287,16 @@ def test_evaluate_holdout_compares_a_second_coder(workspace: Path) -> None:
     row = next(r for r in both["codes"] if r["code"] == "workforce.recruitment")
     assert row["first_coder_passages"] == 5
     assert row["second_coder_kappa"] == round(expected, 4)
+    assert row["second_coder_recall"] == 0.6
     assert {r["code"] for r in both["codes"]} == {"workforce", "workforce.recruitment"}
     assert -1 <= both["rules"]["pooled_kappa"] <= 1
+    # the recall target is applied to the second coder as to the tagger, on the same texts
+    target = both["recall_target"]
+    assert target["min_gold_in_sample"] == 2 and target["recall_min"] == 0.8
+    assert target["n_codes"] == 2
+    assert set(target["second_coder_below"]) == {"workforce", "workforce.recruitment"}
+    assert target["rules_below"] == [r["code"] for r in both["codes"]
+                                     if r["rules_recall"] < 0.8]
     # a second coder's file naming a passage that is not in the texts is refused
     with open(spath, "a", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerow(["h9", "", "x", "S"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -491,12 +492,15 @@ def coding_holdout(ctx: Context) -> str:
                       + ". This is the estimate of how the automatic coding does on new "
                       "material.")
             + _macro_table(data, "Macro-averaged agreement on the held-out set")
-            + definition_list(pairs) + _second_coder(data.get("second_coder"), learned)
+            + definition_list(pairs)
+            + _second_coder(data.get("second_coder"), learned, ctx.code_label)
             + table)
 
 
-def _second_coder(block: Any, learned: bool = False) -> str:
-    """The rules next to a second coder, each against the first, on the double-coded sample."""
+def _second_coder(block: Any, learned: bool = False,
+                  code_label: Callable[[str], str] = str) -> str:
+    """The rules next to a second coder, each against the first, on the double-coded sample,
+    with the recall target applied to both."""
     if not isinstance(block, dict):
         return ""
     rows = []
@@ -519,7 +523,27 @@ def _second_coder(block: Any, learned: bool = False) -> str:
                       f"{block.get('min_gold_in_sample', '?')} texts of the sample; pooled "
                       "kappa is over every (text, code) decision.")
             + table_html(pd.DataFrame(rows), caption="Two coders and the rules on the "
-                         "double-coded sample"))
+                         "double-coded sample")
+            + _recall_target_both(block.get("recall_target"), tagger, code_label))
+
+
+def _recall_target_both(target: Any, tagger: str, label: Callable[[str], str]) -> str:
+    """Which codes fall short of the recall target for the second coder and for the tagger,
+    on the same double-coded texts and against the same first coder."""
+    if not isinstance(target, dict) or not isinstance(target.get("rules_below"), list):
+        return ""
+
+    def listed(codes: list[str]) -> str:
+        return f"{len(codes)} ({', '.join(label(c) for c in codes)})" if codes else "none"
+
+    return paragraph(
+        f"The recall target ({target.get('recall_min')} for every code) applied to both "
+        f"readers of these texts: of the {target.get('n_codes', '?')} codes the first coder "
+        f"gave at least {target.get('min_gold_in_sample', '?')} of them, the second coder's "
+        f"recall is below it on {listed(target.get('second_coder_below') or [])}; that of "
+        f"{tagger.lower()} on {listed(target['rules_below'])}. A code a second reader "
+        "also misses is one the definitions leave open, not only one the tagger cannot "
+        "read.")
 
 
 def coding_table(ctx: Context) -> str:

@@ -581,6 +581,13 @@ def _coding_paragraph(ctx: Context) -> str:
                 text += (f"On the {second.get('n_passages', '?')} of those texts coded "
                          f"twice, a second coder agreed with the first at pooled kappa "
                          f"{two:.2f}, the automatic coding at {rules:.2f}. ")
+            both = second.get("recall_target")
+            if isinstance(both, dict) and isinstance(both.get("rules_below"), list):
+                text += (f"On those texts, of the {both.get('n_codes', '?')} codes with at "
+                         f"least {both.get('min_gold_in_sample', '?')} of them coded by the "
+                         f"first coder, recall was below {both.get('recall_min')} on "
+                         f"{len(both.get('second_coder_below') or [])} for the second coder "
+                         f"and on {len(both['rules_below'])} for the automatic coding. ")
     low = ctx.low_kappa
     listing = ""
     if low:

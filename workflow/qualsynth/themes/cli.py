@@ -410,7 +410,8 @@ def cmd_evaluate_holdout(args: argparse.Namespace) -> None:
         source = gold_provenance(second_paths, second_paths)
         extra["second_coder"] = {
             **compare_with_second_coder(codebook, sample, gold, second, predicted,
-                                        min_gold=SECOND_CODER_MIN_GOLD),
+                                        min_gold=SECOND_CODER_MIN_GOLD,
+                                        target_min_gold=settings["min_gold_segments"]),
             "codes_file": source["gold_codes"], "codes_sha256": source["gold_codes_sha256"],
             "coders": source["coders"]}
     result = _score_and_write(args, settings, codebook, coded_ids, gold, predicted, units,

@@ -326,14 +326,17 @@ def load_pooled(texts_paths: Sequence[str], codes_paths: Sequence[str], codebook
 
 def compare_with_second_coder(codebook: Codebook, sample: list[str],
                               first: dict[str, set[str]], second: dict[str, set[str]],
-                              rules: Mapping[str, Iterable[str]], *, min_gold: int
-                              ) -> dict[str, Any]:
+                              rules: Mapping[str, Iterable[str]], *, min_gold: int,
+                              target_min_gold: int | None = None,
+                              recall_min: float = TARGET_RECALL) -> dict[str, Any]:
     """On passages two coders coded: the second coder and the rules, each against the first.
 
     The second coder's agreement with the first is the ceiling a tagger can be expected to
-    reach against one coder. Per code on the codes the first coder gave at least
-    ``min_gold`` passages of the sample, macro-averaged, and pooled over every (passage,
-    code) cell of the codes either side used.
+    reach against one coder. Per code (kappa and recall) on the codes the first coder gave
+    at least ``min_gold`` passages of the sample, macro-averaged, and pooled over every
+    (passage, code) cell of the codes either side used. With ``target_min_gold``, the recall
+    target is applied to both readers as it is to the tagger: which codes the first coder
+    gave at least that many passages of the sample have recall below ``recall_min``.
     """
     g, s = _matrices(codebook, sample, first, second)
     _, r = _matrices(codebook, sample, first, rules)
@@ -346,10 +349,11 @@ def compare_with_second_coder(codebook: Codebook, sample: list[str],
             continue
         row: dict[str, Any] = {"code": cid, "first_coder_passages": int(support[j])}
         for name, mat in (("second_coder", s), ("rules", r)):
-            kappa = statistics(Counts.from_vectors(g[:, j], mat[:, j]))["kappa"]
-            row[f"{name}_kappa"] = nan_to_none(kappa)
-            if not np.isnan(kappa):
-                macro[name].append(kappa)
+            stats = statistics(Counts.from_vectors(g[:, j], mat[:, j]))
+            row[f"{name}_kappa"] = nan_to_none(stats["kappa"])
+            row[f"{name}_recall"] = nan_to_none(stats["recall"])
+            if not np.isnan(stats["kappa"]):
+                macro[name].append(stats["kappa"])
         rows.append(row)
     out: dict[str, Any] = {"n_passages": len(sample), "min_gold_in_sample": min_gold,
                            "n_codes": len(rows), "codes": rows}
@@ -361,4 +365,12 @@ def compare_with_second_coder(codebook: Codebook, sample: list[str],
             "pooled_precision": nan_to_none(pooled["precision"]),
             "pooled_recall": nan_to_none(pooled["recall"]),
         }
+    if target_min_gold is not None:
+        judged = [j for j in range(len(codebook.ids)) if support[j] >= max(target_min_gold, 1)]
+        out["recall_target"] = {
+            "recall_min": recall_min, "min_gold_in_sample": target_min_gold,
+            "n_codes": len(judged),
+            **{f"{name}_below": [codebook.ids[j] for j in judged
+                                 if mat[:, j][g[:, j]].mean() < recall_min]
+               for name, mat in (("second_coder", s), ("rules", r))}}
     return out
