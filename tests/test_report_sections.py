@@ -224,7 +224,13 @@ def test_holdout_check_and_in_sample_warning(project: Path) -> None:
     evaluation["second_coder"] = {
         "n_passages": 12, "n_codes": 4, "min_gold_in_sample": 5, "coders": ["S2"],
         "second_coder": {"pooled_kappa": 0.634, "macro_kappa": 0.58},
-        "rules": {"pooled_kappa": 0.471, "macro_kappa": 0.44}, "codes": [],
+        "rules": {"pooled_kappa": 0.471, "macro_kappa": 0.44},
+        "codes": [{"code": fine[0]["code"], "first_coder_passages": 12,
+                   "second_coder_kappa": 0.7, "second_coder_recall": 0.75,
+                   "rules_kappa": 0.3, "rules_recall": 0.5},
+                  {"code": fine[2]["code"], "first_coder_passages": 6,
+                   "second_coder_kappa": 0.9, "second_coder_recall": 0.6667,
+                   "rules_kappa": 0.55, "rules_recall": 0.8333}],
         "recall_target": {"recall_min": 0.8, "min_gold_in_sample": 10, "n_codes": 9,
                           "second_coder_below": [fine[0]["code"]],
                           "rules_below": [fine[0]["code"], fine[1]["code"]]}}
@@ -241,6 +247,11 @@ def test_holdout_check_and_in_sample_warning(project: Path) -> None:
             "below 0.8 on 1 for the second coder and on 2 for the automatic coding") in methods
     assert "of the 9 codes the first coder gave at least 10 of them" in html
     assert f"below it on 1 ({esc(ctx.code_label(fine[0]['code']))})" in html
+    # per code: both readers' kappa and recall, and who misses the target where it applies
+    table = html[html.index("Per code on the double-coded sample"):]
+    assert ">second coder and tagger<" in table and ">0.75<" in table and ">0.50<" in table
+    assert ">0.67<" in table and ">0.83<" in table     # 6 texts: shown, not judged
+    assert "at least 10 texts of the sample" in table
     # the recall target is stated too, with the codes the intervals cannot excuse
     evaluation["targets"].update(codes_below_recall_target=["a", "b"],
                                  codes_clearly_below_recall_target=["b"])

@@ -524,7 +524,40 @@ def _second_coder(block: Any, learned: bool = False,
                       "kappa is over every (text, code) decision.")
             + table_html(pd.DataFrame(rows), caption="Two coders and the rules on the "
                          "double-coded sample")
-            + _recall_target_both(block.get("recall_target"), tagger, code_label))
+            + _recall_target_both(block.get("recall_target"), tagger, code_label)
+            + _second_coder_codes(block, tagger, code_label))
+
+
+def _second_coder_codes(block: dict[str, Any], tagger: str,
+                        code_label: Callable[[str], str]) -> str:
+    """Per code on the double-coded sample: each reader's kappa and recall against the first
+    coder, and which of them misses the recall target (codes it applies to only)."""
+    target = block.get("recall_target") if isinstance(block.get("recall_target"), dict) else {}
+    judged_min = target.get("min_gold_in_sample")
+    below = {name: set(target.get(f"{name}_below") or []) for name in ("second_coder", "rules")}
+    rows = []
+    for row in block.get("codes") or []:
+        if not isinstance(row, dict) or "code" not in row:
+            continue
+        code = row["code"]
+        short = [label for name, label in (("second_coder", "second coder"), ("rules", "tagger"))
+                 if code in below[name]]
+        texts = row.get("first_coder_passages") or 0
+        judged = isinstance(judged_min, int) and texts >= judged_min
+        rows.append({"Code": code_label(code),
+                     "First coder's texts": row.get("first_coder_passages"),
+                     "Second coder: kappa": fmt_num(row.get("second_coder_kappa")),
+                     "Second coder: recall": fmt_num(row.get("second_coder_recall")),
+                     f"{tagger}: kappa": fmt_num(row.get("rules_kappa")),
+                     f"{tagger}: recall": fmt_num(row.get("rules_recall")),
+                     "Recall below target": " and ".join(short) if short
+                     else ("neither" if judged else "")})
+    if not rows:
+        return ""
+    return table_html(pd.DataFrame(rows), caption="Per code on the double-coded sample, each "
+                      "reader against the first coder", note="Recall below target: only for "
+                      f"codes the first coder gave at least {judged_min} texts of the sample."
+                      if judged_min is not None else None)
 
 
 def _recall_target_both(target: Any, tagger: str, label: Callable[[str], str]) -> str:
