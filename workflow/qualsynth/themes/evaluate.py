@@ -342,22 +342,25 @@ def compare_with_second_coder(codebook: Codebook, sample: list[str],
     _, r = _matrices(codebook, sample, first, rules)
     support = g.sum(axis=0)
     used = (support > 0) | s.any(axis=0) | r.any(axis=0)
+    readers = (("second_coder", s), ("rules", r))
+    # per code, the share of the first coder's passages each reader also coded
+    recall = {name: (mat & g).sum(axis=0) / np.maximum(support, 1) for name, mat in readers}
     rows: list[dict[str, Any]] = []
     macro: dict[str, list[float]] = {"second_coder": [], "rules": []}
     for j, cid in enumerate(codebook.ids):
         if support[j] < min_gold:
             continue
         row: dict[str, Any] = {"code": cid, "first_coder_passages": int(support[j])}
-        for name, mat in (("second_coder", s), ("rules", r)):
-            stats = statistics(Counts.from_vectors(g[:, j], mat[:, j]))
-            row[f"{name}_kappa"] = nan_to_none(stats["kappa"])
-            row[f"{name}_recall"] = nan_to_none(stats["recall"])
-            if not np.isnan(stats["kappa"]):
-                macro[name].append(stats["kappa"])
+        for name, mat in readers:
+            kappa = statistics(Counts.from_vectors(g[:, j], mat[:, j]))["kappa"]
+            row[f"{name}_kappa"] = nan_to_none(kappa)
+            row[f"{name}_recall"] = nan_to_none(float(recall[name][j]))
+            if not np.isnan(kappa):
+                macro[name].append(kappa)
         rows.append(row)
     out: dict[str, Any] = {"n_passages": len(sample), "min_gold_in_sample": min_gold,
                            "n_codes": len(rows), "codes": rows}
-    for name, mat in (("second_coder", s), ("rules", r)):
+    for name, mat in readers:
         pooled = statistics(Counts.from_vectors(g[:, used].ravel(), mat[:, used].ravel()))
         out[name] = {
             "macro_kappa": nan_to_none(float(np.mean(macro[name]))) if macro[name] else None,
@@ -371,6 +374,5 @@ def compare_with_second_coder(codebook: Codebook, sample: list[str],
             "recall_min": recall_min, "min_gold_in_sample": target_min_gold,
             "n_codes": len(judged),
             **{f"{name}_below": [codebook.ids[j] for j in judged
-                                 if mat[:, j][g[:, j]].mean() < recall_min]
-               for name, mat in (("second_coder", s), ("rules", r))}}
+                                 if recall[name][j] < recall_min] for name, _ in readers}}
     return out
